@@ -1,0 +1,484 @@
+#include "results/json/json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+
+namespace doomscope::json {
+namespace {
+
+const std::string kEmptyString;
+const Array kEmptyArray;
+const Object kEmptyObject;
+
+// Deep nesting in hostile input must not overflow the stack.
+constexpr int kMaxDepth = 512;
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text) {}
+
+  absl::StatusOr<Value> ParseValue(int depth) {
+    SkipSpace();
+    if (pos_ >= text_.size()) return Error("unexpected end of input");
+    if (depth > kMaxDepth) return Error("nesting deeper than 512 levels");
+    const char c = text_[pos_];
+    switch (c) {
+      case '{': return ParseObject(depth);
+      case '[': return ParseArray(depth);
+      case '"': {
+        std::string s;
+        if (auto st = ParseString(&s); !st.ok()) return st;
+        return Value(std::move(s));
+      }
+      case 't': return ParseLiteral("true", Value(true));
+      case 'f': return ParseLiteral("false", Value(false));
+      case 'n': return ParseLiteral("null", Value());
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber();
+        return Error(absl::StrFormat("unexpected character '%s'", Printable(c)));
+    }
+  }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  size_t pos() const { return pos_; }
+  void set_pos(size_t p) { pos_ = p; }
+
+  absl::Status Error(std::string_view what) const {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < pos_ && i < text_.size(); ++i) {
+      if (text_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrFormat("line %d, column %d: %s", line, col, what));
+  }
+
+ private:
+  static std::string Printable(char c) {
+    if (static_cast<unsigned char>(c) < 0x20) return absl::StrFormat("\\x%02x", c);
+    return std::string(1, c);
+  }
+
+  absl::StatusOr<Value> ParseLiteral(std::string_view word, Value v) {
+    if (text_.substr(pos_, word.size()) != word) return Error("invalid literal");
+    pos_ += word.size();
+    return v;
+  }
+
+  absl::StatusOr<Value> ParseNumber() {
+    const size_t start = pos_;
+    if (text_[pos_] == '-') ++pos_;
+    if (pos_ >= text_.size() || !isdigit(static_cast<unsigned char>(text_[pos_]))) {
+      return Error("invalid number");
+    }
+    if (text_[pos_] == '0' && pos_ + 1 < text_.size() &&
+        isdigit(static_cast<unsigned char>(text_[pos_ + 1]))) {
+      return Error("leading zero in number");
+    }
+    bool is_float = false;
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (isdigit(static_cast<unsigned char>(c))) {
+        ++pos_;
+      } else if (c == '.' || c == 'e' || c == 'E' || c == '+' ||
+                 (c == '-' && (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E'))) {
+        is_float = true;
+        ++pos_;
+      } else {
+        break;
+      }
+    }
+    const char* first = text_.data() + start;
+    const char* last = text_.data() + pos_;
+    if (!is_float) {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(first, last, v);
+      if (ec == std::errc() && ptr == last) return Value(v);
+      // Too large for int64: fall through to double.
+    }
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(first, last, d);
+    if (ptr != last || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+      pos_ = start;
+      return Error("invalid number");
+    }
+    return Value(d);
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  bool ReadHex4(uint32_t* out) {
+    if (pos_ + 4 > text_.size()) return false;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = text_[pos_ + i];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= c - '0';
+      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+      else return false;
+    }
+    pos_ += 4;
+    *out = v;
+    return true;
+  }
+
+  absl::Status ParseString(std::string* out) {
+    ++pos_;  // opening quote
+    while (true) {
+      const size_t run_start = pos_;
+      while (pos_ < text_.size() && text_[pos_] != '"' && text_[pos_] != '\\' &&
+             static_cast<unsigned char>(text_[pos_]) >= 0x20) {
+        ++pos_;
+      }
+      out->append(text_.data() + run_start, pos_ - run_start);
+      if (pos_ >= text_.size()) return Error("unterminated string");
+      const char c = text_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      if (c != '\\') return Error("control character in string");
+      ++pos_;
+      if (pos_ >= text_.size()) return Error("unterminated string");
+      const char e = text_[pos_++];
+      switch (e) {
+        case '"': out->push_back('"'); break;
+        case '\\': out->push_back('\\'); break;
+        case '/': out->push_back('/'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!ReadHex4(&cp)) return Error("invalid \\u escape");
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo = 0;
+            if (pos_ + 1 < text_.size() && text_[pos_] == '\\' && text_[pos_ + 1] == 'u') {
+              pos_ += 2;
+              if (!ReadHex4(&lo)) return Error("invalid \\u escape");
+              if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+              } else {
+                AppendUtf8(0xFFFD, out);  // lone high surrogate
+                cp = lo;
+              }
+            } else {
+              cp = 0xFFFD;
+            }
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD;  // lone low surrogate
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          --pos_;
+          return Error("invalid escape in string");
+      }
+    }
+  }
+
+  absl::StatusOr<Value> ParseArray(int depth) {
+    ++pos_;
+    Array items;
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == ']') {
+      ++pos_;
+      return Value(std::move(items));
+    }
+    while (true) {
+      auto item = ParseValue(depth + 1);
+      if (!item.ok()) return item.status();
+      items.push_back(*std::move(item));
+      SkipSpace();
+      if (pos_ >= text_.size()) return Error("unterminated array");
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == ']') {
+        ++pos_;
+        return Value(std::move(items));
+      }
+      return Error("expected ',' or ']' in array");
+    }
+  }
+
+  absl::StatusOr<Value> ParseObject(int depth) {
+    ++pos_;
+    Object members;
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == '}') {
+      ++pos_;
+      return Value(std::move(members));
+    }
+    while (true) {
+      SkipSpace();
+      if (pos_ >= text_.size() || text_[pos_] != '"') return Error("expected a string key");
+      std::string key;
+      if (auto st = ParseString(&key); !st.ok()) return st;
+      SkipSpace();
+      if (pos_ >= text_.size() || text_[pos_] != ':') return Error("expected ':' after key");
+      ++pos_;
+      auto item = ParseValue(depth + 1);
+      if (!item.ok()) return item.status();
+      // Duplicate keys: the last one wins, as in most parsers.
+      bool replaced = false;
+      for (auto& [k, v] : members) {
+        if (k == key) {
+          v = *std::move(item);
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) members.emplace_back(std::move(key), *std::move(item));
+      SkipSpace();
+      if (pos_ >= text_.size()) return Error("unterminated object");
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == '}') {
+        ++pos_;
+        return Value(std::move(members));
+      }
+      return Error("expected ',' or '}' in object");
+    }
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+void AppendDouble(double d, std::string* out) {
+  if (!std::isfinite(d)) {  // JSON has no NaN/Inf
+    out->append("null");
+    return;
+  }
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  std::string_view s(buf, ptr - buf);
+  out->append(s);
+  // Keep doubles recognisable as doubles when read back.
+  if (s.find_first_of(".eE") == std::string_view::npos) out->append(".0");
+}
+
+}  // namespace
+
+Value::Value(Array a) : kind_(Kind::kArray), array_(std::make_unique<Array>(std::move(a))) {}
+Value::Value(Object o) : kind_(Kind::kObject), object_(std::make_unique<Object>(std::move(o))) {}
+
+Value::Value(const Value& other)
+    : kind_(other.kind_),
+      bool_(other.bool_),
+      int_(other.int_),
+      double_(other.double_),
+      string_(other.string_),
+      array_(other.array_ ? std::make_unique<Array>(*other.array_) : nullptr),
+      object_(other.object_ ? std::make_unique<Object>(*other.object_) : nullptr) {}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) {
+    Value copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+int64_t Value::as_int() const {
+  if (kind_ == Kind::kInt) return int_;
+  if (kind_ == Kind::kDouble) return static_cast<int64_t>(double_);
+  return 0;
+}
+
+double Value::as_double() const {
+  if (kind_ == Kind::kDouble) return double_;
+  if (kind_ == Kind::kInt) return static_cast<double>(int_);
+  return 0;
+}
+
+const std::string& Value::as_string() const { return is_string() ? string_ : kEmptyString; }
+const Array& Value::as_array() const { return is_array() ? *array_ : kEmptyArray; }
+const Object& Value::as_object() const { return is_object() ? *object_ : kEmptyObject; }
+
+Array& Value::mutable_array() {
+  if (!is_array()) *this = Value(Array{});
+  return *array_;
+}
+
+Object& Value::mutable_object() {
+  if (!is_object()) *this = Value(Object{});
+  return *object_;
+}
+
+const Value* Value::Find(std::string_view key) const {
+  if (!is_object()) return nullptr;
+  for (const auto& [k, v] : *object_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+Value& Value::Set(std::string_view key, Value v) {
+  Object& o = mutable_object();
+  for (auto& [k, existing] : o) {
+    if (k == key) {
+      existing = std::move(v);
+      return existing;
+    }
+  }
+  o.emplace_back(std::string(key), std::move(v));
+  return o.back().second;
+}
+
+bool Value::operator==(const Value& other) const {
+  if (is_number() && other.is_number()) {
+    if (is_int() && other.is_int()) return int_ == other.int_;
+    return as_double() == other.as_double();
+  }
+  if (kind_ != other.kind_) return false;
+  switch (kind_) {
+    case Kind::kNull: return true;
+    case Kind::kBool: return bool_ == other.bool_;
+    case Kind::kString: return string_ == other.string_;
+    case Kind::kArray: return *array_ == *other.array_;
+    case Kind::kObject: {
+      if (object_->size() != other.object_->size()) return false;
+      for (const auto& [k, v] : *object_) {
+        const Value* o = other.Find(k);
+        if (o == nullptr || !(v == *o)) return false;
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
+absl::StatusOr<Value> Parse(std::string_view text) {
+  Parser p(text);
+  auto v = p.ParseValue(0);
+  if (!v.ok()) return v.status();
+  p.SkipSpace();
+  if (p.pos() != text.size()) return p.Error("unexpected text after the JSON value");
+  return v;
+}
+
+absl::StatusOr<Value> ParsePrefix(std::string_view text, size_t pos, size_t* end) {
+  Parser p(text);
+  p.set_pos(pos);
+  auto v = p.ParseValue(0);
+  if (v.ok() && end != nullptr) *end = p.pos();
+  return v;
+}
+
+void AppendQuoted(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned char>(c));
+          out->append(buf);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendSerialized(const Value& v, std::string* out) {
+  switch (v.kind()) {
+    case Value::Kind::kNull: out->append("null"); break;
+    case Value::Kind::kBool: out->append(v.as_bool() ? "true" : "false"); break;
+    case Value::Kind::kInt: out->append(std::to_string(v.as_int())); break;
+    case Value::Kind::kDouble: AppendDouble(v.as_double(), out); break;
+    case Value::Kind::kString: AppendQuoted(v.as_string(), out); break;
+    case Value::Kind::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const Value& item : v.as_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendSerialized(item, out);
+      }
+      out->push_back(']');
+      break;
+    }
+    case Value::Kind::kObject: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [k, item] : v.as_object()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendQuoted(k, out);
+        out->push_back(':');
+        AppendSerialized(item, out);
+      }
+      out->push_back('}');
+      break;
+    }
+  }
+}
+
+std::string Serialize(const Value& v) {
+  std::string out;
+  AppendSerialized(v, &out);
+  return out;
+}
+
+const char* KindName(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kNull: return "null";
+    case Value::Kind::kBool: return "boolean";
+    case Value::Kind::kInt: return "integer";
+    case Value::Kind::kDouble: return "number";
+    case Value::Kind::kString: return "string";
+    case Value::Kind::kArray: return "array";
+    case Value::Kind::kObject: return "object";
+  }
+  return "?";
+}
+
+}  // namespace doomscope::json

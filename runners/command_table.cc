@@ -1,0 +1,14 @@
+// The list of subcommands. Each command lives in runners/commands/NAME_command.cc
+// and exposes a `Command NameCommand()` function declared in commands/commands.h.
+#include "runners/command.h"
+#include "runners/commands/commands.h"
+
+namespace doomscope {
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command>* commands = new std::vector<Command>{
+  };
+  return *commands;
+}
+
+}  // namespace doomscope

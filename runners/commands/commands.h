@@ -1,0 +1,12 @@
+// One factory per subcommand; each is defined in commands/NAME_command.cc.
+#ifndef DOOMSCOPE_RUNNERS_COMMANDS_COMMANDS_H_
+#define DOOMSCOPE_RUNNERS_COMMANDS_COMMANDS_H_
+
+#include "runners/command.h"
+
+namespace doomscope {
+
+
+}  // namespace doomscope
+
+#endif  // DOOMSCOPE_RUNNERS_COMMANDS_COMMANDS_H_
