@@ -1,4 +1,4 @@
-// The file formats a Tokenizer is read from: llama2.c tok*.bin here, GGUF in
+// The llama2.c tokenizer file format (tok*.bin); GGUF vocabularies are read in
 // tokenizer_gguf.cc.
 #include <cstring>
 

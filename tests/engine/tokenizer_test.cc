@@ -3,6 +3,8 @@
 // hand-made vocabularies that pin down the tie-breaking rules.
 #include "engine/tokenizer.h"
 
+#include "engine/gguf_reader.h"
+
 #include <cstdint>
 #include <random>
 #include <string>
@@ -136,6 +138,24 @@ TEST(TokenizerTest, ReferencePromptsEncodeAndOutputsDecodeExactly) {
     std::string streamed;
     for (size_t i = 1; i < all.size(); ++i) streamed += t.DecodeToken(all[i - 1], all[i]);
     EXPECT_EQ(streamed, r.output);
+  }
+}
+
+TEST(TokenizerTest, GgufVocabularyReproducesTheReferenceToo) {
+  absl::StatusOr<GgufFile> g = GgufFile::Open(SharedPath("models/stories260K/stories260K.gguf"));
+  ASSERT_TRUE(g.ok()) << g.status();
+  absl::StatusOr<Tokenizer> t = Tokenizer::FromGguf(*g);
+  ASSERT_TRUE(t.ok()) << t.status();
+  for (const ReferenceRow& r : LoadReference()) {
+    EXPECT_EQ(t->Encode(r.prompt, true), r.prompt_ids) << r.prompt;
+    std::vector<int32_t> all = r.prompt_ids;
+    all.insert(all.end(), r.generated_ids.begin(), r.generated_ids.end());
+    EXPECT_EQ(t->Decode(all), r.output) << r.prompt;
+  }
+  Tokenizer ref = LoadTok512();
+  for (const std::string s : {"Ünïcödé ☃ 日本語 🙂", "tabs\tand\nnewlines", "it's \"quoted\"..."}) {
+    EXPECT_EQ(t->Encode(s, true), ref.Encode(s, true)) << s;
+    EXPECT_EQ(t->Decode(t->Encode(s, true)), s);
   }
 }
 
