@@ -1,0 +1,70 @@
+// Character-level normalization (DETECTORS.md section 1).
+//
+// The text is decoded as UTF-8; each byte that does not start or continue a
+// valid sequence (overlong forms, surrogates, > U+10FFFF, truncated or stray
+// continuation bytes) becomes U+FFFD, so every input has a well-defined
+// normalized form and nothing downstream sees invalid UTF-8.
+//
+// Whitespace folding: every maximal run of whitespace code points becomes one
+// space, or "\n\n" when the run holds two or more line breaks. Whitespace is
+// Python's str.isspace() set (ASCII \t \n \v \f \r, U+001C..U+001F, space,
+// U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F,
+// U+3000), so word splitting matches the open-r1 reward. Line breaks are \n,
+// \v, \f, U+001C..U+001E, U+0085, U+2028, U+2029 and a \r not followed by \n.
+//
+// One deliberate exception: a run of at least `keep_run_min` code points is
+// kept verbatim. Folding exists to absorb whitespace *drift* between copies of
+// a unit; a run that long is itself output (the "\n" x 4000 doom loop of
+// adversarial case 2), and folding it to "\n\n" would hide a whitespace loop
+// from the character level. AnalyzeSample passes tail.l_min_chars (128).
+//
+// NFC: not applied. The binary carries no Unicode composition tables; model
+// output is NFC in practice (tokenizers emit precomposed forms), and a
+// decomposed sequence only matters if copies of a unit differ in form, which
+// then reads as drift. Code points are the unit everywhere, so CJK text loops
+// are measured in characters, not bytes.
+#ifndef DOOMSCOPE_DETECTORS_NORMALIZE_H_
+#define DOOMSCOPE_DETECTORS_NORMALIZE_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace doomscope {
+
+struct NormalizedText {
+  std::string utf8;         // the normalized text, valid UTF-8
+  int64_t code_points = 0;  // code points in utf8
+  bool ascii = true;        // every byte of utf8 is < 0x80
+};
+
+inline constexpr int32_t kReplacementChar = 0xFFFD;
+
+// Normalizes `raw` into `*out` (its buffers are reused).
+void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out);
+
+// Code points of `raw` as NormalizeText decodes it (invalid bytes count 1 each).
+int64_t CountCodePoints(std::string_view raw);
+
+// Decodes valid UTF-8 (NormalizeText's output) into code points, replacing
+// `*out`. Invalid input bytes decode as U+FFFD.
+void DecodeUtf8(std::string_view utf8, std::vector<int32_t>* out);
+
+void AppendUtf8(int32_t code_point, std::string* out);
+std::string EncodeUtf8(std::span<const int32_t> code_points);
+
+// Decodes one code point at `s[*pos]` and advances `*pos` (by 1 on an invalid
+// byte, returning U+FFFD). Requires *pos < s.size().
+int32_t DecodeOne(std::string_view s, size_t* pos);
+
+bool IsWhitespace(int32_t cp);
+bool IsLineBreak(int32_t cp);
+
+// The first `max_code_points` code points of valid UTF-8 `s`.
+std::string_view Utf8Prefix(std::string_view s, int64_t max_code_points);
+
+}  // namespace doomscope
+
+#endif  // DOOMSCOPE_DETECTORS_NORMALIZE_H_
