@@ -34,7 +34,7 @@ constexpr float kNoMergeScore = -1e10f;
 }  // namespace
 
 absl::StatusOr<Tokenizer> Tokenizer::FromVocab(TokenizerVocab vocab) {
-  const std::string& src = vocab.source;
+  const std::string src = vocab.source;  // a copy: `vocab` is moved below
   const size_t n = vocab.pieces.size();
   if (n == 0) return absl::InvalidArgumentError(absl::StrCat(src, ": empty vocabulary"));
   if (n > static_cast<size_t>(INT32_MAX)) {

@@ -7,6 +7,8 @@ namespace doomscope {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
+      RunCommand(),
+      SynthModelCommand(),
   };
   return *commands;
 }

@@ -6,6 +6,8 @@
 
 namespace doomscope {
 
+Command RunCommand();
+Command SynthModelCommand();
 
 }  // namespace doomscope
 

@@ -1,0 +1,331 @@
+#include "engine/synth_model.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "engine/gguf_model.h"
+#include "engine/quantize.h"
+
+namespace doomscope::engine {
+namespace {
+
+constexpr uint64_t kChunk = 8192;  // values per independently seeded chunk (a multiple of 32)
+
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// splitmix64: tiny, fast, and plenty for synthetic weights.
+class SplitMix {
+ public:
+  explicit SplitMix(uint64_t seed) : state_(seed) {}
+  uint64_t Next() { return Mix64(state_ += 0x9E3779B97F4A7C15ULL); }
+
+ private:
+  uint64_t state_;
+};
+
+uint64_t ChunkSeed(uint64_t seed, uint64_t tensor, uint64_t chunk) {
+  return Mix64(Mix64(Mix64(seed ^ 0x5D6F0A2B) ^ tensor) ^ chunk);
+}
+
+// Four 16-bit uniforms summed: mean 131070, standard deviation sqrt(4 * (65536^2 - 1) / 12).
+constexpr float kWeightStd = 0.02f;
+constexpr float kScale = kWeightStd / 37837.2269f;
+
+float ValueFromBits(uint64_t r) {
+  const int32_t sum = static_cast<int32_t>((r & 0xFFFF) + ((r >> 16) & 0xFFFF) + ((r >> 32) & 0xFFFF) + (r >> 48));
+  return static_cast<float>(sum - 131070) * kScale;
+}
+
+void Convert(DType dtype, std::span<const float> in, std::span<std::byte> out) {
+  switch (dtype) {
+    case DType::kF32: std::memcpy(out.data(), in.data(), in.size() * 4); break;
+    case DType::kF16: FloatsToHalf(in, out); break;
+    case DType::kBF16: FloatsToBFloat16(in, out); break;
+    case DType::kQ8_0: QuantizeQ8_0(in, out); break;
+  }
+}
+
+GgufWriter::FillFn RandomFill(uint64_t seed, uint64_t tensor, uint64_t n, DType dtype) {
+  return [=](std::span<std::byte> out) {
+    const int64_t chunks = static_cast<int64_t>((n + kChunk - 1) / kChunk);
+    // Threads only pay off for big tensors; small ones would just wait on wake-ups.
+#pragma omp parallel for schedule(static) if (chunks >= 16)
+    for (int64_t c = 0; c < chunks; ++c) {
+      float buf[kChunk];
+      const uint64_t start = static_cast<uint64_t>(c) * kChunk;
+      const uint64_t len = std::min(kChunk, n - start);
+      SplitMix rng(ChunkSeed(seed, tensor, static_cast<uint64_t>(c)));
+      for (uint64_t i = 0; i < len; ++i) buf[i] = ValueFromBits(rng.Next());
+      Convert(dtype, std::span<const float>(buf, len),
+              out.subspan(DTypeBytes(dtype, start), DTypeBytes(dtype, len)));
+    }
+  };
+}
+
+GgufWriter::FillFn OnesFill(uint64_t n) {
+  return [n](std::span<std::byte> out) {
+    const float one = 1.0f;
+    for (uint64_t i = 0; i < n; ++i) std::memcpy(out.data() + 4 * i, &one, 4);
+  };
+}
+
+constexpr std::string_view kCommonWords[] = {
+    "the", "and", "to", "of", "a", "in", "was", "he", "she", "it", "that", "is", "for", "on", "with", "as",
+    "his", "her", "they", "at", "be", "this", "had", "from", "or", "by", "one", "but", "not", "what", "all",
+    "were", "we", "when", "your", "can", "said", "there", "use", "an", "each", "which", "do", "how", "their",
+    "if", "will", "up", "other", "about", "out", "many", "then", "them", "these", "so", "some", "would",
+    "make", "like", "him", "into", "time", "has", "look", "two", "more", "write", "go", "see", "number",
+    "no", "way", "could", "people", "my", "than", "first", "water", "been", "call", "who", "its", "now",
+    "find", "long", "down", "day", "did", "get", "come", "made", "may", "part", "over", "new", "after",
+    "little", "girl", "boy", "named", "once", "upon", "very", "happy", "loved", "play", "friend", "friends",
+    "big", "saw", "went", "mom", "dad", "wanted", "house", "tree", "dog", "cat", "ball", "park", "sun",
+    "answer", "question", "because", "number", "total", "each", "how", "many", "much", "left", "right",
+    "name", "value", "function", "return", "true", "false", "null", "string", "list", "data", "file",
+    "user", "system", "model", "output", "input", "first", "second", "third", "step", "then", "so",
+    "think", "know", "good", "well", "just", "also", "only", "where", "why", "here", "again", "never",
+    "always", "every", "thing", "things", "help", "went", "home", "school", "work", "world", "life",
+    "year", "years", "today", "night", "morning", "family", "mother", "father", "little", "around",
+    "through", "before", "under", "while", "should", "because", "something", "nothing", "everyone",
+    "ing", "ed", "er", "ly", "tion", "es", "est", "ment", "ness", "able", "ful", "less",
+};
+
+bool Reserved(std::string_view piece) {
+  return piece.find("<0x") != std::string_view::npos || piece == "<s>" || piece == "</s>" || piece == "<unk>";
+}
+
+bool AllLetters(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_islower(c); });
+}
+
+uint32_t FileTypeOf(DType t) {  // llama.cpp's LLAMA_FTYPE values
+  switch (t) {
+    case DType::kF32: return 0;
+    case DType::kF16: return 1;
+    case DType::kQ8_0: return 7;
+    case DType::kBF16: return 32;
+  }
+  return 0;
+}
+
+}  // namespace
+
+float SynthWeightValue(uint64_t seed, uint64_t tensor_index, uint64_t i) {
+  SplitMix rng(ChunkSeed(seed, tensor_index, i / kChunk));
+  uint64_t r = 0;
+  for (uint64_t k = 0; k <= i % kChunk; ++k) r = rng.Next();
+  return ValueFromBits(r);
+}
+
+const std::vector<SynthShape>& SynthShapes() {
+  static const std::vector<SynthShape>* shapes = [] {
+    auto make = [](int dim, int hidden, int layers, int heads, int kv_heads, int vocab, int ctx, float theta,
+                   bool tied) {
+      ModelConfig c;
+      c.arch = Architecture::kLlama;
+      c.dim = dim;
+      c.hidden_dim = hidden;
+      c.n_layers = layers;
+      c.n_heads = heads;
+      c.n_kv_heads = kv_heads;
+      c.head_dim = dim / heads;
+      c.vocab_size = vocab;
+      c.max_seq_len = ctx;
+      c.rope_theta = theta;
+      c.rope_layout = RopeLayout::kAdjacentPairs;
+      c.norm_eps = 1e-5f;
+      c.tied_embeddings = tied;
+      return c;
+    };
+    return new std::vector<SynthShape>{
+        {"stories260K", make(64, 172, 5, 8, 4, 512, 512, 10000.0f, true)},
+        {"stories15M", make(288, 768, 6, 6, 6, 32000, 256, 10000.0f, true)},
+        {"stories110M", make(768, 2048, 12, 12, 12, 32000, 1024, 10000.0f, true)},
+        // HuggingFaceTB/SmolLM2-135M config.json: max_position_embeddings 8192, rope_theta 100000.
+        {"smollm2-135m", make(576, 1536, 30, 9, 3, 49152, 8192, 100000.0f, true)},
+        {"smollm2-360m", make(960, 2560, 32, 15, 5, 49152, 8192, 100000.0f, true)},
+        {"tinyllama-1.1b", make(2048, 5632, 22, 32, 4, 32000, 2048, 10000.0f, false)},
+    };
+  }();
+  return *shapes;
+}
+
+absl::StatusOr<ModelConfig> FindSynthShape(std::string_view name) {
+  std::string known;
+  for (const SynthShape& s : SynthShapes()) {
+    if (s.name == name) return s.config;
+    absl::StrAppend(&known, known.empty() ? "" : ", ", std::string(s.name));
+  }
+  return absl::NotFoundError(absl::StrCat("unknown shape '", std::string(name), "' (known: ", known, ")"));
+}
+
+absl::StatusOr<DType> ParseDType(std::string_view text) {
+  if (text == "f32") return DType::kF32;
+  if (text == "f16") return DType::kF16;
+  if (text == "bf16") return DType::kBF16;
+  if (text == "q8_0") return DType::kQ8_0;
+  return absl::InvalidArgumentError(absl::StrCat("unknown dtype '", std::string(text), "' (f32, f16, bf16, q8_0)"));
+}
+
+TokenizerVocab SynthVocab(int vocab_size) {
+  TokenizerVocab v;
+  v.source = "synthetic vocabulary";
+  auto add = [&](std::string piece, float score, TokenKind kind) {
+    v.pieces.push_back(std::move(piece));
+    v.scores.push_back(score);
+    v.kinds.push_back(kind);
+  };
+  add("<unk>", 0, TokenKind::kUnknown);
+  add("<s>", 0, TokenKind::kControl);
+  add("</s>", 0, TokenKind::kControl);
+  for (int b = 0; b < 256; ++b) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "<0x%02X>", b);
+    add(buf, 0, TokenKind::kByte);
+  }
+  absl::flat_hash_set<std::string> seen;
+  std::vector<int> spaced, letters;  // indices into v.pieces of " ..." and [a-z]+ pieces
+  int normal = 0;
+  auto add_normal = [&](std::string piece) {
+    if (static_cast<int>(v.pieces.size()) >= vocab_size || Reserved(piece) || !seen.insert(piece).second) return;
+    if (piece[0] == ' ') spaced.push_back(static_cast<int>(v.pieces.size()));
+    if (AllLetters(piece)) letters.push_back(static_cast<int>(v.pieces.size()));
+    add(std::move(piece), -static_cast<float>(normal++), TokenKind::kNormal);
+  };
+  add_normal(" ");
+  // Letters in English frequency order: early pieces are picked more often below,
+  // so common letter pairs become pieces first and text compresses somewhat like English.
+  for (char c : std::string_view("etaoinshrdlucmfwygpbvkxjqz")) add_normal(std::string(1, c));
+  for (char c = 0x21; c <= 0x7E; ++c) add_normal(std::string(1, c));
+  // Common English words, each as a chain of prefixes (" t", " th", " the"), so
+  // every prefix is a piece and BPE merges reach the whole word; English text then
+  // takes roughly as many tokens as with a trained vocabulary of the same size.
+  for (std::string_view word : kCommonWords) {
+    for (const char* prefix : {" ", ""}) {
+      std::string piece = prefix;
+      for (char ch : word) {
+        piece += ch;
+        if (piece.size() >= 2) add_normal(piece);
+      }
+    }
+  }
+  // New pieces join two existing ones, favouring early (frequent) ones: words
+  // (" " + letters), word pieces (letters + letters), and anything + anything.
+  SplitMix rng(0x70CAB);
+  auto pick = [&](const std::vector<int>& from) {
+    const uint64_t n = from.size();
+    return from[std::min(rng.Next() % n, rng.Next() % n)];
+  };
+  for (int attempts = 0; static_cast<int>(v.pieces.size()) < vocab_size; ++attempts) {
+    const uint64_t kind = rng.Next() % 8;
+    std::string candidate;
+    if (kind < 4) {
+      candidate = v.pieces[pick(spaced)] + v.pieces[pick(letters)];
+    } else if (kind < 7) {
+      candidate = v.pieces[pick(letters)] + v.pieces[pick(letters)];
+    } else {
+      const uint64_t n = v.pieces.size() - 259;
+      candidate = v.pieces[259 + rng.Next() % n] + v.pieces[259 + rng.Next() % n];
+    }
+    // Long pieces only when short ones run out (tiny shapes never get there).
+    const size_t max_len = 8 + static_cast<size_t>(attempts / (50 * vocab_size + 1));
+    if (candidate.size() <= max_len) add_normal(std::move(candidate));
+  }
+  v.bos_id = 1;
+  v.eos_id = 2;
+  v.unk_id = 0;
+  v.add_dummy_prefix = true;
+  v.match_all_pieces = false;
+  return v;
+}
+
+absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, uint64_t seed, std::string_view name) {
+  if (c.arch != Architecture::kLlama) return absl::InvalidArgumentError("only the llama architecture is supported");
+  if (c.vocab_size < 300) return absl::InvalidArgumentError("synthetic models need a vocabulary of at least 300");
+  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
+      c.head_dim <= 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) {
+    return absl::InvalidArgumentError("inconsistent model shape");
+  }
+  GgufWriter w;
+  w.AddString("general.architecture", "llama");
+  w.AddString("general.name", absl::StrCat("doomscope synthetic ", std::string(name), " ", DTypeName(dtype),
+                                           " seed ", seed));
+  w.AddUint32("general.file_type", FileTypeOf(dtype));
+  if (dtype == DType::kQ8_0) w.AddUint32("general.quantization_version", 2);
+  w.AddUint32("llama.context_length", static_cast<uint32_t>(c.max_seq_len));
+  w.AddUint32("llama.embedding_length", static_cast<uint32_t>(c.dim));
+  w.AddUint32("llama.block_count", static_cast<uint32_t>(c.n_layers));
+  w.AddUint32("llama.feed_forward_length", static_cast<uint32_t>(c.hidden_dim));
+  w.AddUint32("llama.attention.head_count", static_cast<uint32_t>(c.n_heads));
+  w.AddUint32("llama.attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
+  if (c.head_dim * c.n_heads != c.dim) {
+    w.AddUint32("llama.attention.key_length", static_cast<uint32_t>(c.head_dim));
+    w.AddUint32("llama.attention.value_length", static_cast<uint32_t>(c.head_dim));
+  }
+  w.AddFloat32("llama.rope.freq_base", c.rope_theta);
+  w.AddFloat32("llama.attention.layer_norm_rms_epsilon", c.norm_eps);
+  w.AddUint32("llama.rope.dimension_count", static_cast<uint32_t>(c.head_dim));
+  w.AddUint32("llama.vocab_size", static_cast<uint32_t>(c.vocab_size));
+
+  TokenizerVocab vocab = SynthVocab(c.vocab_size);
+  std::vector<std::string> tokens;
+  tokens.reserve(vocab.pieces.size());
+  for (const std::string& p : vocab.pieces) tokens.push_back(absl::StrReplaceAll(p, {{" ", "\xE2\x96\x81"}}));
+  std::vector<int32_t> types;
+  for (TokenKind k : vocab.kinds) types.push_back(static_cast<int32_t>(k));
+  w.AddString("tokenizer.ggml.model", "llama");
+  w.AddStringArray("tokenizer.ggml.tokens", std::move(tokens));
+  w.AddFloat32Array("tokenizer.ggml.scores", vocab.scores);
+  w.AddInt32Array("tokenizer.ggml.token_type", types);
+  w.AddUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab.bos_id));
+  w.AddUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab.eos_id));
+  w.AddUint32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab.unk_id));
+  w.AddBool("tokenizer.ggml.add_bos_token", true);
+  w.AddBool("tokenizer.ggml.add_eos_token", false);
+  w.AddBool("tokenizer.ggml.add_space_prefix", true);
+
+  uint64_t tensor_index = 0;
+  auto matrix = [&](std::string tensor, int64_t rows, int64_t cols) {
+    const DType t = (dtype == DType::kQ8_0 && cols % kQ8_0BlockElements != 0) ? DType::kF16 : dtype;
+    const uint64_t n = static_cast<uint64_t>(rows * cols);
+    return w.AddTensor(std::move(tensor), {cols, rows}, GgmlTypeOf(t), RandomFill(seed, tensor_index++, n, t));
+  };
+  auto norm = [&](std::string tensor, int64_t n) {
+    ++tensor_index;
+    return w.AddTensor(std::move(tensor), {n}, GgmlTypeOf(DType::kF32), OnesFill(static_cast<uint64_t>(n)));
+  };
+  const int64_t D = c.dim, H = c.hidden_dim, V = c.vocab_size;
+  const int64_t Q = static_cast<int64_t>(c.n_heads) * c.head_dim, KV = static_cast<int64_t>(c.n_kv_heads) * c.head_dim;
+  absl::Status s = matrix("token_embd.weight", V, D);
+  for (int i = 0; s.ok() && i < c.n_layers; ++i) {
+    const std::string b = absl::StrCat("blk.", i, ".");
+    for (absl::Status step : {norm(b + "attn_norm.weight", D), matrix(b + "attn_q.weight", Q, D),
+                              matrix(b + "attn_k.weight", KV, D), matrix(b + "attn_v.weight", KV, D),
+                              matrix(b + "attn_output.weight", D, Q), norm(b + "ffn_norm.weight", D),
+                              matrix(b + "ffn_gate.weight", H, D), matrix(b + "ffn_down.weight", D, H),
+                              matrix(b + "ffn_up.weight", H, D)}) {
+      if (s.ok()) s = step;
+    }
+  }
+  if (s.ok()) s = norm("output_norm.weight", D);
+  if (s.ok() && !c.tied_embeddings) s = matrix("output.weight", V, D);
+  if (!s.ok()) return s;
+  return w;
+}
+
+absl::Status WriteSynthModel(const ModelConfig& config, DType dtype, uint64_t seed, std::string_view name,
+                             const std::string& path) {
+  absl::StatusOr<GgufWriter> w = SynthModelWriter(config, dtype, seed, name);
+  if (!w.ok()) return w.status();
+  return w->WriteFile(path);
+}
+
+}  // namespace doomscope::engine

@@ -1,0 +1,56 @@
+// Deterministic random-weight GGUF checkpoints with the shapes of real models,
+// so the engine (and llama.cpp) can be measured at realistic sizes without
+// downloading weights.
+//
+// Weights: N(0, 0.02)-like values (an Irwin-Hall sum of four uniforms, exactly
+// reproducible on any IEEE machine), norm gains 1; each 8192-value chunk of each
+// tensor draws from its own generator seeded by (seed, tensor, chunk), so the
+// bytes depend only on the seed, never on thread count. The vocabulary is
+// synthetic but complete: <unk>, <s>, </s>, the 256 byte tokens, then pieces
+// that are concatenations of earlier pieces (so BPE merges reach every one),
+// stored with SentencePiece's U+2581 for space.
+#ifndef DOOMSCOPE_ENGINE_SYNTH_MODEL_H_
+#define DOOMSCOPE_ENGINE_SYNTH_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/gguf_writer.h"
+#include "engine/model_weights.h"
+#include "engine/tokenizer.h"
+
+namespace doomscope::engine {
+
+struct SynthShape {
+  std::string_view name;
+  ModelConfig config;
+};
+// The known shapes: stories260K, stories15M, stories110M, smollm2-135m,
+// smollm2-360m, tinyllama-1.1b.
+const std::vector<SynthShape>& SynthShapes();
+absl::StatusOr<ModelConfig> FindSynthShape(std::string_view name);
+
+// The synthetic vocabulary (`vocab_size` >= 300), pieces with spaces as ' '.
+// It does not depend on the weight seed.
+TokenizerVocab SynthVocab(int vocab_size);
+
+// A writer holding the full model; dtype applies to the matrices (norms stay
+// F32; with Q8_0, a matrix whose row length is not a multiple of 32 is F16).
+absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& config, DType dtype, uint64_t seed,
+                                            std::string_view name);
+absl::Status WriteSynthModel(const ModelConfig& config, DType dtype, uint64_t seed,
+                             std::string_view name, const std::string& path);
+
+// Parses "f32", "f16", "bf16", "q8_0".
+absl::StatusOr<DType> ParseDType(std::string_view text);
+
+// The value synth weights use at index `i` of tensor `tensor_index` (for tests).
+float SynthWeightValue(uint64_t seed, uint64_t tensor_index, uint64_t i);
+
+}  // namespace doomscope::engine
+
+#endif  // DOOMSCOPE_ENGINE_SYNTH_MODEL_H_
