@@ -1,0 +1,79 @@
+// Append-only SampleRecord files with TFRecord framing:
+//
+//   uint64 length (little endian) | uint32 masked CRC32C(length bytes) |
+//   payload (serialized SampleRecord) | uint32 masked CRC32C(payload)
+//
+// Invariant: a file is a sequence of valid frames, optionally followed by a
+// torn tail left by a crash mid-write. A torn tail is (a) fewer bytes than a
+// header, (b) a header whose CRC fails and only zero bytes from there on (a
+// file system zero-filled the unwritten end), (c) a frame longer than what
+// is left, or (d) the very last frame with a bad payload CRC. Anything else
+// that fails a check is corruption in the middle and an error: good records
+// after a bad one are never silently dropped.
+#ifndef DOOMSCOPE_RESULTS_RECORD_FILE_H_
+#define DOOMSCOPE_RESULTS_RECORD_FILE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "results/proto/record.pb.h"
+
+namespace doomscope::results {
+
+// Frame overhead: 8 length + 4 length CRC + 4 payload CRC.
+inline constexpr int64_t kRecordFrameOverhead = 16;
+
+class RecordWriter {
+ public:
+  // Opens (creating the file and its folder if needed) for append, holding an
+  // exclusive advisory lock so two processes never interleave frames in one
+  // file. If the file ends in a torn record, that tail is truncated away first
+  // (counted in dropped_bytes()) so new records never follow garbage.
+  // Corruption in the middle of the file is an error naming file and offset.
+  static absl::StatusOr<std::unique_ptr<RecordWriter>> OpenForAppend(const std::string& path);
+
+  ~RecordWriter();  // writes (without fsync) what is still buffered
+  RecordWriter(const RecordWriter&) = delete;
+  RecordWriter& operator=(const RecordWriter&) = delete;
+
+  // Frames `record` into the buffer; the buffer is written out (not synced)
+  // once it passes a few MiB.
+  absl::Status Append(const SampleRecord& record);
+  // Writes the buffer and fdatasyncs: every record appended so far is durable.
+  absl::Status Flush();
+
+  int64_t dropped_bytes() const { return dropped_bytes_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  RecordWriter(std::string path, int fd, int64_t dropped) : path_(std::move(path)), fd_(fd), dropped_bytes_(dropped) {}
+  absl::Status WriteBuffer();
+
+  std::string path_;
+  int fd_ = -1;
+  int64_t dropped_bytes_ = 0;
+  std::string buffer_;
+};
+
+struct ReadStats {
+  int64_t records = 0;
+  int64_t torn_tail_bytes = 0;
+};
+
+// Calls `fn` with every valid record in file order. A torn tail is dropped and
+// counted in `stats` (which may be null); corruption in the middle, or a frame
+// whose payload is not a SampleRecord, is an error "PATH: offset N: ...".
+absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
+                            ReadStats* stats);
+
+// Frames one serialized payload (exposed for tests and tools that write
+// record files of their own).
+std::string FrameRecord(const std::string& payload);
+
+}  // namespace doomscope::results
+
+#endif  // DOOMSCOPE_RESULTS_RECORD_FILE_H_
