@@ -1,0 +1,56 @@
+// A backend that replays stored generations (`backend { replay { path } }`):
+// one JSON object per line with
+//   item_id (string or integer)   required
+//   text (string)                 required
+//   finish_reason                 optional: "stop"/"eos", "length", "loop"
+//   tokens (list of ids)          optional: generated ids, no prompt/EOS
+//   checkpoint, sampling, task    optional: the suite names it belongs to
+//                                 (absent: it matches every one)
+//   rollout (integer)             optional: else the n-th line with the same
+//                                 key is rollout n
+// They get the same detectors and scorers as engine output. A planned sample
+// with no stored generation is an error naming it.
+#ifndef DOOMSCOPE_RUNNERS_REPLAY_BACKEND_H_
+#define DOOMSCOPE_RUNNERS_REPLAY_BACKEND_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "runners/backend.h"
+
+namespace doomscope {
+
+struct ReplayGeneration {
+  std::string text;
+  std::optional<std::vector<int32_t>> tokens;
+  FinishReason finish_reason = FINISH_REASON_UNSPECIFIED;
+};
+
+class StoredGenerationsBackend : public Backend {
+ public:
+  // Reads the whole file; errors name PATH:LINE and the field.
+  static absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> Open(const std::string& path);
+
+  std::string Describe() const override { return "replay:" + path_; }
+  absl::Status LoadCheckpoint(const CheckpointConfig& checkpoint) override;
+  std::string Detokenize(const std::vector<int32_t>&) const override { return ""; }
+  absl::Status Generate(std::vector<BackendRequest> requests,
+                        const std::function<void(BackendResult)>& on_done) override;
+
+  // The stored generation for a request, or null.
+  const ReplayGeneration* Find(const BackendRequest& request) const;
+
+ private:
+  explicit StoredGenerationsBackend(std::string path) : path_(std::move(path)) {}
+  static std::string Key(const std::string& checkpoint, const std::string& task, const std::string& sampling,
+                         const std::string& item_id, int rollout);
+  std::string path_;
+  std::string checkpoint_;
+  absl::flat_hash_map<std::string, ReplayGeneration> generations_;
+};
+
+}  // namespace doomscope
+
+#endif  // DOOMSCOPE_RUNNERS_REPLAY_BACKEND_H_
