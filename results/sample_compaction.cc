@@ -10,6 +10,7 @@
 #include "detectors/normalize.h"
 #include "google/protobuf/util/json_util.h"
 #include "results/html_escape.h"
+#include "results/stage_report.h"
 
 namespace doomscope::results {
 namespace {
@@ -328,17 +329,6 @@ VerdictClass ClassifyVerdict(const DetectorFindings& f) {
   if (f.ngram().pipis_loop()) return VerdictClass::kNgramLoop;
   if (f.verdict().kind() == CAP_NO_LOOP) return VerdictClass::kCapNoLoop;
   return VerdictClass::kClean;
-}
-
-std::string_view StageName(int stage) {
-  switch (stage) {
-    case PRETRAIN: return "PRETRAIN";
-    case SFT: return "SFT";
-    case DPO: return "DPO";
-    case RL: return "RL";
-    case OTHER: return "OTHER";
-    default: return "UNSPECIFIED";
-  }
 }
 
 std::string_view FinishReasonName(int finish_reason) {

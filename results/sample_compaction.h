@@ -65,8 +65,8 @@ inline constexpr int kNumVerdictClasses = 9;
 std::string_view VerdictClassName(VerdictClass v);
 VerdictClass ClassifyVerdict(const DetectorFindings& findings);
 
-// Names as the dashboard and the API print them ("PRETRAIN", "length", ...).
-std::string_view StageName(int stage);
+// Names as the dashboard and the API print them ("length", "text", ...);
+// stage names are stage_report.h's StageName.
 std::string_view FinishReasonName(int finish_reason);
 std::string_view UnitKindName(int unit_kind);
 
