@@ -1,0 +1,71 @@
+// `doomscope run`: plan the suite, skip what DIR already stores, generate the
+// rest checkpoint by checkpoint through a backend, run the detectors and the
+// task scorer on every sample, and append each record the moment it is done.
+//
+// Crash safety: records are framed and appended (results/record_file.h), and
+// flushed (fdatasync) every `flush_every` records or `flush_seconds` and at
+// the end. A crash loses at most the unflushed records, and a torn last frame
+// is truncated on the next open, so a rerun into the same DIR stores every
+// planned sample exactly once.
+//
+// A checkpoint whose file hashes differ from DIR/manifest's is not reused:
+// its stored records are set aside under DIR/stale/ (with a message) and it
+// is generated again.
+#ifndef DOOMSCOPE_RUNNERS_RUN_SUITE_H_
+#define DOOMSCOPE_RUNNERS_RUN_SUITE_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "results/proto/record.pb.h"
+#include "results/proto/suite.pb.h"
+#include "runners/backend.h"
+#include "runners/plan.h"
+#include "runners/progress.h"
+
+namespace doomscope {
+
+struct RunOptions {
+  std::string suite_path;
+  std::string out_dir;  // "" = runs/<suite name> beside the working directory
+  Shard shard;
+  int threads = 0;  // 0 = the suite's, else all cores
+  std::FILE* progress_out = stderr;  // null: quiet
+  bool progress_interactive = false;
+  int flush_every = 32;
+  double flush_seconds = 2.0;
+  // Makes the backend; null = the suite's (engine or replay).
+  std::function<absl::StatusOr<std::unique_ptr<Backend>>(const SuiteConfig&, int threads)> make_backend;
+};
+
+struct RunOutcome {
+  std::string out_dir;
+  int64_t planned = 0;    // samples in this shard's plan
+  int64_t skipped = 0;    // already stored
+  int64_t generated = 0;  // stored by this run
+  int64_t failed = 0;     // per-sample failures (not stored; reported)
+  int64_t set_aside = 0;  // records moved to DIR/stale because a checkpoint changed
+  double wall_s = 0;
+  std::string table;      // the stage table printed at the end
+};
+
+absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options);
+
+// The manifest for `suite`: config, sha256 of every checkpoint and tokenizer
+// file (every file of a folder checkpoint), versions.
+absl::StatusOr<RunManifest> BuildManifest(const SuiteConfig& suite, const std::string& suite_path);
+
+// Names of checkpoints of `current` whose files (paths or hashes) differ from
+// those recorded in `previous` for the checkpoint of the same name.
+std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const RunManifest& current);
+
+// The default backend of a suite: engine, or replay when configured.
+absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads);
+
+}  // namespace doomscope
+
+#endif  // DOOMSCOPE_RUNNERS_RUN_SUITE_H_
