@@ -57,7 +57,8 @@ json::Value BfclFunctionsAsJsonSchema(const json::Value& functions) {
 
 json::Value BfclFunctionsAsTools(const json::Value& functions) {
   json::Array out;
-  for (const json::Value& f : BfclFunctionsAsJsonSchema(functions).as_array()) {
+  const json::Value schema = BfclFunctionsAsJsonSchema(functions);
+  for (const json::Value& f : schema.as_array()) {
     out.push_back(json::Value(json::Object{{"type", json::Value("function")}, {"function", f}}));
   }
   return json::Value(std::move(out));

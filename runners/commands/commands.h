@@ -8,6 +8,8 @@ namespace doomscope {
 
 Command RunCommand();
 Command SynthModelCommand();
+Command ServeCommand();
+Command ScoreCommand();
 
 }  // namespace doomscope
 

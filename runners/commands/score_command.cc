@@ -1,0 +1,253 @@
+// `doomscope score --task gsm8k|wnut17|bfcl --data FILE --generations GEN.jsonl [--json] [--output FILE]`
+//
+// Scores stored generations of any model for one task, without a suite: every
+// generation gets the detectors (a doom loop scores 0) and the task's scorer.
+// Generation lines: item_id (string or integer), text, and optionally
+// finish_reason ("stop"/"eos", "length", "loop", "error"), tokens (generated
+// ids) and max_new_tokens (the budget, so a generation that used it all counts
+// as capped). Lines for items the task does not score (GSM8K exemplars) are
+// skipped with a note.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "benchmarks/tasks/task.h"
+#include "detectors/analyze.h"
+#include "eval/aggregate.h"
+#include "eval/score.h"
+#include "results/json/jsonl.h"
+#include "runners/command.h"
+#include "runners/commands/commands.h"
+#include "runners/common_flags.h"
+
+ABSL_FLAG(std::string, task, "", "Task to score: gsm8k, wnut17 or bfcl.");
+ABSL_FLAG(std::string, data, "",
+          "The task's data file (for bfcl a question file, with possible_answer/<same name> beside it).");
+ABSL_FLAG(std::string, generations, "",
+          "JSONL of generations: item_id, text, optional finish_reason, tokens, max_new_tokens.");
+
+namespace doomscope {
+namespace {
+
+struct Generation {
+  std::string item_id;
+  std::string text;
+  std::optional<std::vector<int32_t>> tokens;
+  FinishReason finish_reason = FINISH_REASON_UNSPECIFIED;
+  int64_t max_new_tokens = 0;
+};
+
+absl::StatusOr<FinishReason> ParseFinishReason(const std::string& s) {
+  if (s == "stop") return STOP;
+  if (s == "eos") return EOS;
+  if (s == "length" || s == "max_tokens") return LENGTH;
+  if (s == "loop") return LOOP;
+  if (s == "error") return ERROR;
+  return absl::InvalidArgumentError(
+      absl::StrCat("field 'finish_reason': unknown value \"", s, "\" (stop, eos, length, loop, error)"));
+}
+
+absl::StatusOr<Generation> ParseGeneration(const json::Value& v) {
+  if (!v.is_object()) return absl::InvalidArgumentError("expected a JSON object");
+  Generation g;
+  const json::Value* id = v.Find("item_id");
+  if (id == nullptr) return absl::InvalidArgumentError("missing field 'item_id'");
+  if (id->is_string() && !id->as_string().empty()) {
+    g.item_id = id->as_string();
+  } else if (id->is_int()) {
+    g.item_id = absl::StrCat(id->as_int());
+  } else {
+    return absl::InvalidArgumentError("field 'item_id' must be a non-empty string or an integer");
+  }
+  const json::Value* text = v.Find("text");
+  if (text == nullptr || !text->is_string()) return absl::InvalidArgumentError("field 'text' must be a string");
+  g.text = text->as_string();
+  if (const json::Value* fr = v.Find("finish_reason"); fr != nullptr && !fr->is_null()) {
+    if (!fr->is_string()) return absl::InvalidArgumentError("field 'finish_reason' must be a string");
+    auto reason = ParseFinishReason(fr->as_string());
+    if (!reason.ok()) return reason.status();
+    g.finish_reason = *reason;
+  }
+  if (const json::Value* tokens = v.Find("tokens"); tokens != nullptr && !tokens->is_null()) {
+    if (!tokens->is_array()) return absl::InvalidArgumentError("field 'tokens' must be a list of token ids");
+    std::vector<int32_t> ids;
+    for (size_t i = 0; i < tokens->as_array().size(); ++i) {
+      const json::Value& t = tokens->as_array()[i];
+      if (!t.is_int() || t.as_int() < 0 || t.as_int() > INT32_MAX) {
+        return absl::InvalidArgumentError(absl::StrCat("field 'tokens[", i, "]' must be a non-negative token id"));
+      }
+      ids.push_back(static_cast<int32_t>(t.as_int()));
+    }
+    g.tokens = std::move(ids);
+  }
+  if (const json::Value* m = v.Find("max_new_tokens"); m != nullptr && !m->is_null()) {
+    if (!m->is_int() || m->as_int() < 0) return absl::InvalidArgumentError("field 'max_new_tokens' must be an integer >= 0");
+    g.max_new_tokens = m->as_int();
+  }
+  return g;
+}
+
+absl::StatusOr<TaskKind> KindOfTask(const std::string& task) {
+  if (task == "gsm8k") return REASONING;
+  if (task == "wnut17") return EXTRACTION;
+  if (task == "bfcl") return TOOL_USE;
+  return absl::InvalidArgumentError(absl::StrCat("--task must be gsm8k, wnut17 or bfcl, got \"", task, "\""));
+}
+
+void PrintTable(const eval::TaskSummary& s) {
+  std::printf("task        %s\n", s.task.c_str());
+  std::printf("samples     %lld\n", static_cast<long long>(s.n));
+  std::printf("accuracy    %.4f  [%.4f, %.4f] Wilson 95%%  (%lld correct)\n", s.accuracy, s.ci_low, s.ci_high,
+              static_cast<long long>(s.correct));
+  std::printf("mean score  %.4f\n", s.mean_score);
+  std::printf("doom loops  %lld (answer still extractable in %lld, a naive harness would score %lld correct)\n",
+              static_cast<long long>(s.doom_loops), static_cast<long long>(s.looped_extractable),
+              static_cast<long long>(s.looped_would_be_correct));
+  if (const json::Value* v = s.metrics.Find("strict_accuracy"); v != nullptr) {
+    std::printf("strict      %.4f\nflexible    %.4f\n", v->as_double(), s.metrics.Find("flexible_accuracy")->as_double());
+  }
+  if (const json::Value* micro = s.metrics.Find("micro"); micro != nullptr) {
+    std::printf("micro P/R/F1  %.4f / %.4f / %.4f\n", micro->Find("precision")->as_double(),
+                micro->Find("recall")->as_double(), micro->Find("f1")->as_double());
+    for (const auto& [type, prf] : s.metrics.Find("per_type")->as_object()) {
+      std::printf("  %-14s P %.4f  R %.4f  F1 %.4f\n", type.c_str(), prf.Find("precision")->as_double(),
+                  prf.Find("recall")->as_double(), prf.Find("f1")->as_double());
+    }
+    std::printf("exact match %.4f\nschema ok   %.4f\n", s.metrics.Find("exact_match")->as_double(),
+                s.metrics.Find("schema_validity")->as_double());
+  }
+  if (const json::Value* cats = s.metrics.Find("per_category"); cats != nullptr) {
+    for (const auto& [cat, c] : cats->as_object()) {
+      std::printf("  %-18s %.4f  (%lld/%lld)\n", cat.c_str(), c.Find("accuracy")->as_double(),
+                  static_cast<long long>(c.Find("correct")->as_int()), static_cast<long long>(c.Find("n")->as_int()));
+    }
+  }
+  if (!s.errors.empty()) {
+    std::printf("error classes:\n");
+    for (const auto& [cls, count] : s.errors) std::printf("  %-20s %lld\n", cls.c_str(), static_cast<long long>(count));
+  }
+}
+
+int RunScore(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    std::fprintf(stderr, "doomscope score: unexpected argument \"%s\"\n", args[0].c_str());
+    return kExitBadInput;
+  }
+  const std::string task = absl::GetFlag(FLAGS_task);
+  const std::string data = absl::GetFlag(FLAGS_data);
+  const std::string generations = absl::GetFlag(FLAGS_generations);
+  auto kind = KindOfTask(task);
+  if (!kind.ok()) {
+    std::fprintf(stderr, "doomscope score: %s\n", std::string(kind.status().message()).c_str());
+    return kExitBadInput;
+  }
+  if (data.empty() || generations.empty()) {
+    std::fprintf(stderr, "doomscope score: --data FILE and --generations FILE are required\n");
+    return kExitBadInput;
+  }
+  TaskConfig cfg;
+  cfg.set_name(task);
+  cfg.set_kind(*kind);
+  cfg.set_data(data);
+  auto items = tasks::LoadTaskItems(cfg, "");
+  if (!items.ok()) {
+    std::fprintf(stderr, "doomscope score: %s\n", std::string(items.status().message()).c_str());
+    return kExitBadInput;
+  }
+  absl::flat_hash_map<std::string, size_t> index;
+  for (size_t i = 0; i < items->size(); ++i) index[(*items)[i].id] = i;
+
+  const DetectorConfig detector_config;
+  eval::ScoreAggregator aggregator(task, *kind);
+  std::vector<bool> seen(items->size());
+  std::vector<json::Value> per_sample;
+  int64_t skipped = 0;
+  std::string first_skipped;
+  absl::Status st = json::ReadJsonl(generations, [&](int, json::Value v) -> absl::Status {
+    auto g = ParseGeneration(v);
+    if (!g.ok()) return g.status();
+    auto it = index.find(g->item_id);
+    if (it == index.end()) {
+      if (skipped++ == 0) first_skipped = g->item_id;
+      return absl::OkStatus();
+    }
+    seen[it->second] = true;
+    SampleText sample;
+    sample.text = g->text;
+    if (g->tokens) sample.tokens = std::span<const int32_t>(*g->tokens);
+    sample.finish_reason = g->finish_reason;
+    sample.max_new_tokens = g->max_new_tokens;
+    const DetectorFindings findings = AnalyzeSample(sample, detector_config);
+    const bool doom_loop = findings.verdict().doom_loop();
+    const eval::ScoreResult r = eval::ScoreSample(cfg, (*items)[it->second], g->text, doom_loop);
+    aggregator.Add(g->item_id, r);
+    per_sample.push_back(json::Value(json::Object{{"item_id", json::Value(g->item_id)},
+                                                  {"correct", json::Value(r.correct)},
+                                                  {"score", json::Value(r.score)},
+                                                  {"error_class", json::Value(r.error_class)},
+                                                  {"extracted", json::Value(r.extracted)},
+                                                  {"answer_extractable", json::Value(r.answer_extractable)},
+                                                  {"doom_loop", json::Value(doom_loop)},
+                                                  {"details", r.details}}));
+    return absl::OkStatus();
+  });
+  if (!st.ok()) {
+    std::fprintf(stderr, "doomscope score: %s\n", std::string(st.message()).c_str());
+    return kExitBadInput;
+  }
+  int64_t missing = 0;
+  for (bool s : seen) missing += s ? 0 : 1;
+  if (skipped > 0) {
+    std::fprintf(stderr,
+                 "doomscope score: note: skipped %lld generation(s) for items this task does not score "
+                 "(first: \"%s\"; GSM8K exemplars are never scored)\n",
+                 static_cast<long long>(skipped), first_skipped.c_str());
+  }
+  if (per_sample.empty()) {
+    std::fprintf(stderr, "doomscope score: no generation in %s matches an item of %s\n", generations.c_str(),
+                 data.c_str());
+    return kExitBadInput;
+  }
+  if (missing > 0) {
+    std::fprintf(stderr, "doomscope score: note: %lld of %zu items have no generation and are not scored\n",
+                 static_cast<long long>(missing), items->size());
+  }
+
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (!output.empty()) {
+    json::AtomicFileWriter writer(output);
+    absl::Status ws = writer.Open();
+    for (size_t i = 0; ws.ok() && i < per_sample.size(); ++i) ws = writer.WriteLine(per_sample[i]);
+    if (ws.ok()) ws = writer.Commit();
+    if (!ws.ok()) {
+      std::fprintf(stderr, "doomscope score: %s\n", std::string(ws.message()).c_str());
+      return kExitFailure;
+    }
+  }
+  const eval::TaskSummary summary = aggregator.Summary();
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", json::Serialize(eval::SummaryToJson(summary)).c_str());
+  } else {
+    PrintTable(summary);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command ScoreCommand() {
+  return Command{
+      "score",
+      "Score stored generations of any model on one task (accuracy, Wilson interval, error classes).",
+      "doomscope score --task gsm8k|wnut17|bfcl --data FILE --generations GEN.jsonl [--json] [--output FILE]",
+      {"task", "data", "generations", "json", "output"},
+      &RunScore,
+  };
+}
+
+}  // namespace doomscope
