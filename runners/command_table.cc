@@ -9,7 +9,6 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       RunCommand(),
       SynthModelCommand(),
-      ServeCommand(),
       ScoreCommand(),
   };
   return *commands;

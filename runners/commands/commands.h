@@ -8,7 +8,6 @@ namespace doomscope {
 
 Command RunCommand();
 Command SynthModelCommand();
-Command ServeCommand();
 Command ScoreCommand();
 
 }  // namespace doomscope
