@@ -125,6 +125,11 @@ void FindRuns(std::span<const int32_t> x, const RunParams& params, std::vector<R
   const int64_t p_max = std::min<int64_t>(params.p_max, n);
   if (n < 3 || p_max < 1 || n < params.l_min) return;
   const int64_t min_stretch = MinStretch(params, p_max);
+  if (min_stretch < 2) {
+    // Degenerate thresholds (runs of 2 units): no 2-gram fits every stretch.
+    FindRunsReference(x, params, out);
+    return;
+  }
   const int64_t step = std::max<int64_t>(1, min_stretch - 1);  // anchors: 2-grams fit any stretch
   const int32_t* d = x.data();
 
