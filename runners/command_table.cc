@@ -9,7 +9,7 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       RunCommand(),
       SynthModelCommand(),
-      ScoreCommand(),
+      ServeCommand(),
   };
   return *commands;
 }

@@ -8,7 +8,7 @@ namespace doomscope {
 
 Command RunCommand();
 Command SynthModelCommand();
-Command ScoreCommand();
+Command ServeCommand();
 
 }  // namespace doomscope
 
