@@ -10,6 +10,7 @@ const std::vector<Command>& AllCommands() {
       RunCommand(),
       SynthModelCommand(),
       ServeCommand(),
+      ScoreCommand(),
   };
   return *commands;
 }

@@ -9,6 +9,7 @@ namespace doomscope {
 Command RunCommand();
 Command SynthModelCommand();
 Command ServeCommand();
+Command ScoreCommand();
 
 }  // namespace doomscope
 
