@@ -1,0 +1,140 @@
+#include "results/report_markdown.h"
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+
+namespace doomscope::results {
+namespace {
+
+std::string EscapeCell(std::string_view s) {
+  return absl::StrReplaceAll(std::string(s), {{"|", "\\|"}, {"\n", " "}, {"\r", " "}});
+}
+
+std::string PValue(double p) {
+  if (p < 0.001) return "<0.001";
+  return absl::StrFormat("%.3f", p);
+}
+
+std::string SignedPoints(double delta) { return absl::StrFormat("%+.1f pp", 100.0 * delta); }
+
+// The transition that leads into `row` (same task/sampling, `to` = row), if any.
+const Transition* IncomingTransition(const StageReport& report, const StageRow& row) {
+  for (const Transition& t : report.transitions) {
+    if (t.to.checkpoint == row.key.checkpoint && t.to.stage == row.key.stage && t.to.task == row.key.task &&
+        t.to.sampling == row.key.sampling && t.to.checkpoint_step == row.key.checkpoint_step) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+std::string ChangeText(const Transition* t) {
+  if (t == nullptr) return "";
+  return absl::StrCat(SignedPoints(t->doom_loop_delta), " (p=", PValue(t->mcnemar_p), ")");
+}
+
+std::string AccuracyText(const StageRow& r) {
+  if (!r.has_accuracy) return "-";
+  return absl::StrFormat("%s [%s, %s]", Percent(r.accuracy), Percent(r.acc_ci_low), Percent(r.acc_ci_high));
+}
+
+// Consecutive rows sharing (task, sampling) form one block.
+std::vector<std::pair<size_t, size_t>> Blocks(const StageReport& report) {
+  std::vector<std::pair<size_t, size_t>> blocks;
+  for (size_t i = 0; i < report.rows.size();) {
+    size_t j = i + 1;
+    while (j < report.rows.size() && report.rows[j].key.task == report.rows[i].key.task &&
+           report.rows[j].key.sampling == report.rows[i].key.sampling) {
+      ++j;
+    }
+    blocks.emplace_back(i, j);
+    i = j;
+  }
+  return blocks;
+}
+
+}  // namespace
+
+std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100.0 * fraction); }
+
+std::string StageReportToMarkdown(const StageReport& report) {
+  std::string out = "## Doom-loop ratio by training stage\n\n";
+  if (report.rows.empty()) return out + "No samples.\n";
+  out +=
+      "Doom loop = the generation hit its token budget (or was stopped by the streaming loop rule) and its "
+      "output ends in >= 3 exact repeats of one unit covering >= 25% of it. Intervals are Wilson 95%, "
+      "clustered by prompt; changes are paired on (item, rollout) with an exact McNemar test.\n\n";
+  for (const auto& [begin, end] : Blocks(report)) {
+    const StageRow& first = report.rows[begin];
+    absl::StrAppend(&out, "### task `", EscapeCell(first.key.task), "`, sampling `",
+                    EscapeCell(first.key.sampling), "`\n\n");
+    out +=
+        "| checkpoint | stage | n | doom loops | ratio [95% CI] | change vs previous | recovered | n-gram loop | "
+        "loop any | cap hit | cap, no loop | early stop | seq-rep-4 | new tokens | wasted tokens | accuracy |\n"
+        "|---|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    for (size_t i = begin; i < end; ++i) {
+      const StageRow& r = report.rows[i];
+      absl::StrAppend(&out, "| ", EscapeCell(r.key.checkpoint), " | ", StageName(r.key.stage), " | ", r.n, " | ",
+                      r.doom_loops, " | ",
+                      absl::StrFormat("%s [%s, %s]", Percent(r.doom_loop_ratio), Percent(r.ci_low),
+                                      Percent(r.ci_high)),
+                      " | ", ChangeText(IncomingTransition(report, r)), " | ", Percent(r.recovered_rate), " | ",
+                      Percent(r.ngram_loop_rate), " | ", Percent(r.loop_any_rate), " | ", Percent(r.cap_hit_rate),
+                      " | ", Percent(r.cap_no_loop_rate), " | ", Percent(r.early_stop_rate), " | ",
+                      absl::StrFormat("%.3f", r.mean_seq_rep_4), " | ", absl::StrFormat("%.1f", r.mean_new_tokens),
+                      " | ", Percent(r.wasted_token_share), " | ", AccuracyText(r), " |\n");
+    }
+    out += "\n";
+  }
+  if (!report.transitions.empty()) {
+    out +=
+        "### Transitions\n\n| task | sampling | from | to | paired | newly looping | recovered | change | "
+        "McNemar p | accuracy change | accuracy p |\n|---|---|---|---|---:|---:|---:|---|---|---|---|\n";
+    for (const Transition& t : report.transitions) {
+      absl::StrAppend(&out, "| ", EscapeCell(t.to.task), " | ", EscapeCell(t.to.sampling), " | ",
+                      EscapeCell(t.from.checkpoint), " (", StageName(t.from.stage), ") | ",
+                      EscapeCell(t.to.checkpoint), " (", StageName(t.to.stage), ") | ", t.n_paired, " | ",
+                      t.newly_looping, " | ", t.recovered, " | ", SignedPoints(t.doom_loop_delta), " | ",
+                      PValue(t.mcnemar_p), " | ", t.has_accuracy ? SignedPoints(t.accuracy_delta) : "-", " | ",
+                      t.has_accuracy ? PValue(t.accuracy_p) : "-", " |\n");
+    }
+  }
+  return out;
+}
+
+std::string StageReportToText(const StageReport& report) {
+  if (report.rows.empty()) return "no samples\n";
+  size_t name_width = 10;
+  for (const StageRow& r : report.rows) name_width = std::max(name_width, r.key.checkpoint.size());
+  const int w = static_cast<int>(name_width);
+  std::string out;
+  for (const auto& [begin, end] : Blocks(report)) {
+    const StageRow& first = report.rows[begin];
+    absl::StrAppend(&out, "task ", first.key.task, ", sampling ", first.key.sampling, "\n");
+    absl::StrAppend(&out, absl::StrFormat("  %-*s %-8s %6s %6s %7s %-17s %-22s %7s %7s %7s %7s %7s %6s %7s %7s %s\n",
+                                          w, "checkpoint", "stage", "n", "doom", "ratio", "95% CI",
+                                          "change (McNemar p)", "recov", "ngram", "cap", "capNoL", "early",
+                                          "rep4", "newtok", "wasted", "accuracy"));
+    for (size_t i = begin; i < end; ++i) {
+      const StageRow& r = report.rows[i];
+      absl::StrAppend(
+          &out, absl::StrFormat("  %-*s %-8s %6d %6d %7s %-17s %-22s %7s %7s %7s %7s %7s %6.3f %7.1f %7s %s\n", w,
+                                r.key.checkpoint, StageName(r.key.stage), r.n, r.doom_loops,
+                                Percent(r.doom_loop_ratio),
+                                absl::StrCat("[", Percent(r.ci_low), ", ", Percent(r.ci_high), "]"),
+                                ChangeText(IncomingTransition(report, r)), Percent(r.recovered_rate),
+                                Percent(r.ngram_loop_rate), Percent(r.cap_hit_rate), Percent(r.cap_no_loop_rate),
+                                Percent(r.early_stop_rate), r.mean_seq_rep_4, r.mean_new_tokens,
+                                Percent(r.wasted_token_share), AccuracyText(r)));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace doomscope::results
