@@ -1,0 +1,75 @@
+#include "engine/cpu_features.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace doomscope::engine {
+
+const CpuFeatures& HostCpuFeatures() {
+  static const CpuFeatures features = [] {
+    CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    f.avx2 = __builtin_cpu_supports("avx2");
+    f.fma = __builtin_cpu_supports("fma");
+    f.f16c = __builtin_cpu_supports("f16c");
+    f.avx512f = __builtin_cpu_supports("avx512f");
+    f.avx512bw = __builtin_cpu_supports("avx512bw");
+    f.avx512vl = __builtin_cpu_supports("avx512vl");
+    f.avx512dq = __builtin_cpu_supports("avx512dq");
+    f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+    f.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+#endif
+    return f;
+  }();
+  return features;
+}
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
+
+absl::StatusOr<Isa> ParseIsa(std::string_view name) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (name == IsaName(isa)) return isa;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown instruction set '", std::string(name), "' (scalar, avx2, avx512)"));
+}
+
+bool IsaSupported(Isa isa) {
+  const CpuFeatures& f = HostCpuFeatures();
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return avx2;
+    case Isa::kAvx512: return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+  }
+  return false;
+}
+
+Isa DefaultIsa() {
+  static const Isa isa = [] {
+    Isa best = Isa::kScalar;
+    for (Isa candidate : {Isa::kAvx2, Isa::kAvx512}) {
+      if (IsaSupported(candidate)) best = candidate;
+    }
+    if (const char* env = std::getenv("DOOMSCOPE_ISA"); env != nullptr && *env != '\0') {
+      absl::StatusOr<Isa> wanted = ParseIsa(env);
+      if (wanted.ok() && IsaSupported(*wanted) && static_cast<int>(*wanted) < static_cast<int>(best)) {
+        best = *wanted;
+      }
+    }
+    return best;
+  }();
+  return isa;
+}
+
+}  // namespace doomscope::engine

@@ -1,0 +1,78 @@
+// The numeric kernels of the forward pass, one table per instruction-set level.
+//
+// Every entry has a scalar reference (kernels_scalar.cc) that follows llama2.c
+// run.c's float32 order of operations exactly (sequential sums, no fused
+// multiply-add), and SIMD versions (kernels_avx2.cc, kernels_avx512.cc) that
+// tests compare against it.
+//
+// The invariant the batched generator relies on: for a given table, an output
+// element of Matmul depends only on its own weight row and its own input row,
+// never on how many input rows are in the batch, which rows a thread was given
+// or which internal path (weights converted in registers, or into an f32 panel
+// first) computed it. Every weight type converts to float32 exactly (fp16,
+// bf16, and Q8_0's fp16 scale times int8, which needs at most 19 significant
+// bits), and every path sums each dot product in the same order: lane j of a
+// vector accumulator takes the elements k = j (mod lanes) with one fused
+// multiply-add each, the lanes are added by one fixed tree, and the tail
+// (K mod lanes) is added in order.
+#ifndef DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
+#define DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/cpu_features.h"
+#include "engine/model_weights.h"
+
+namespace doomscope::engine::kernels {
+
+// y[n * ldy + r] = sum_k x[n * ldx + k] * w[r][k] for n in [0, n_rows), r in
+// [row_begin, row_end). K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
+struct MatmulArgs {
+  TensorView w;
+  const float* x = nullptr;
+  int64_t ldx = 0;
+  int n_rows = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+  int64_t row_begin = 0;
+  int64_t row_end = 0;
+};
+
+struct KernelTable {
+  Isa isa = Isa::kScalar;
+  // Single-threaded: callers split [row_begin, row_end) across threads.
+  void (*matmul)(const MatmulArgs& args);
+  // out[i] = weight[i] * (x[i] / sqrt(mean(x^2) + eps)), as run.c's rmsnorm.
+  void (*rmsnorm)(const float* x, const float* weight, int n, float eps, float* out);
+  // One query head attending over positions [0, n_pos): scores_t = q.k_t /
+  // sqrt(head_dim), softmax, out = sum_t p_t v_t. Row t of k and v is at
+  // k + t * stride. `scores` is scratch of n_pos floats.
+  void (*attention_head)(const float* q, const float* k, const float* v, int64_t stride, int n_pos,
+                         int head_dim, float* scores, float* out);
+  // out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)).
+  void (*swiglu)(const float* gate, const float* up, int n, float* out);
+  // y[i] += x[i].
+  void (*add)(const float* x, int n, float* y);
+  // In place: x = exp(x - max) / sum.
+  void (*softmax)(float* x, int n);
+  // For bench: a dependent-free chain of FMAs on independent accumulators;
+  // `iterations` * fma_flops_per_iteration floating-point operations. Returns a
+  // value that depends on every operation (so nothing is optimized away).
+  float (*fma_loop)(int64_t iterations);
+  int64_t fma_flops_per_iteration;
+  // For bench: the sum of n floats (a pure streaming read).
+  float (*sum_floats)(const float* x, size_t n);
+};
+
+// The table for `isa` (which must be supported: IsaSupported(isa)).
+const KernelTable& KernelsFor(Isa isa);
+
+// The per-ISA tables (kernels_scalar.cc, kernels_avx2.cc, kernels_avx512.cc).
+const KernelTable& ScalarKernels();
+const KernelTable& Avx2Kernels();
+const KernelTable& Avx512Kernels();
+
+}  // namespace doomscope::engine::kernels
+
+#endif  // DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_

@@ -1,0 +1,246 @@
+// AVX2 + FMA + F16C kernels (8 float lanes). Compiled with -mavx2 -mfma -mf16c
+// (engine/CMakeLists.txt) and only called when CPUID reports those features.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/vec_avx2.h"
+
+namespace doomscope::engine::kernels {
+namespace avx2_impl {
+namespace {
+
+using avx2_detail::Exp8;
+using avx2_detail::Hmax8;
+using avx2_detail::Hsum8;
+
+struct Avx2 {
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  static constexpr int kRegisters = 16;
+  static V Zero() { return _mm256_setzero_ps(); }
+  static V Load(const float* p) { return _mm256_loadu_ps(p); }
+  static void Store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static float Hsum(V v) { return Hsum8(v); }
+  static V LoadF16(const std::byte* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static V LoadBF16(const std::byte* p) {
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  static V LoadQ8(const std::byte* p, float scale) {
+    const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(scale));
+  }
+  static float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+  static float FmaScalar(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+  }
+};
+
+#include "engine/kernels/matmul_tiles.h"
+
+void Matmul(const MatmulArgs& a) { MatmulAny<Avx2>(a); }
+
+void RmsNorm(const float* x, const float* weight, int n, float eps, float* out) {
+  __m256 acc = _mm256_setzero_ps();
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 v = _mm256_loadu_ps(x + j);
+    acc = _mm256_fmadd_ps(v, v, acc);
+  }
+  float ss = Hsum8(acc);
+  for (; j < n; ++j) ss += x[j] * x[j];
+  ss /= n;
+  ss += eps;
+  ss = 1.0f / std::sqrt(ss);
+  const __m256 s = _mm256_set1_ps(ss);
+  j = 0;
+  for (; j + 8 <= n; j += 8) {
+    _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(weight + j), _mm256_mul_ps(s, _mm256_loadu_ps(x + j))));
+  }
+  for (; j < n; ++j) out[j] = weight[j] * (ss * x[j]);
+}
+
+void Softmax(float* x, int n) {
+  int i = 0;
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+  float max_val = Hmax8(vmax);
+  for (; i < n; ++i) max_val = std::max(max_val, x[i]);
+  const __m256 m = _mm256_set1_ps(max_val);
+  __m256 vsum = _mm256_setzero_ps();
+  i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
+    _mm256_storeu_ps(x + i, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  float sum = Hsum8(vsum);
+  for (; i < n; ++i) {
+    float tail[8] = {x[i] - max_val, 0, 0, 0, 0, 0, 0, 0};
+    const float e = _mm256_cvtss_f32(Exp8(_mm256_loadu_ps(tail)));
+    x[i] = e;
+    sum += e;
+  }
+  const __m256 s = _mm256_set1_ps(sum);
+  i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_div_ps(_mm256_loadu_ps(x + i), s));
+  for (; i < n; ++i) x[i] /= sum;
+}
+
+// Eight dot products at once: lane j of the result is sum(a[j]).
+static inline __m256 Hsum8x8(const __m256 a[8]) {
+  const __m256 t0 = _mm256_hadd_ps(a[0], a[1]);
+  const __m256 t1 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 t2 = _mm256_hadd_ps(a[4], a[5]);
+  const __m256 t3 = _mm256_hadd_ps(a[6], a[7]);
+  const __m256 u0 = _mm256_hadd_ps(t0, t1);  // per 128-bit half: sums 0..3 (low half lanes)
+  const __m256 u1 = _mm256_hadd_ps(t2, t3);  // sums 4..7
+  // u0 = [s0l s1l s2l s3l | s0h s1h s2h s3h], likewise u1 for 4..7.
+  const __m256 lo = _mm256_permute2f128_ps(u0, u1, 0x20);
+  const __m256 hi = _mm256_permute2f128_ps(u0, u1, 0x31);
+  return _mm256_add_ps(lo, hi);
+}
+
+void AttentionHead(const float* q, const float* k, const float* v, int64_t stride, int n_pos, int head_dim,
+                   float* scores, float* out) {
+  const float inv_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const int d_main = head_dim - head_dim % 8;
+  int t = 0;
+  for (; t + 8 <= n_pos; t += 8) {
+    __m256 acc[8];
+    for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
+    for (int i = 0; i < d_main; i += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + i);
+      for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (t + j) * stride + i), acc[j]);
+    }
+    __m256 s = Hsum8x8(acc);
+    if (d_main < head_dim) {
+      alignas(32) float tail[8];
+      for (int j = 0; j < 8; ++j) {
+        float sj = 0.0f;
+        for (int i = d_main; i < head_dim; ++i) sj += q[i] * k[(t + j) * stride + i];
+        tail[j] = sj;
+      }
+      s = _mm256_add_ps(s, _mm256_load_ps(tail));
+    }
+    _mm256_storeu_ps(scores + t, _mm256_mul_ps(s, _mm256_set1_ps(inv_scale)));
+  }
+  for (; t < n_pos; ++t) {
+    const float* kt = k + t * stride;
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < d_main; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(kt + i), acc);
+    float s = Hsum8(acc);
+    for (int i = d_main; i < head_dim; ++i) s += q[i] * kt[i];
+    scores[t] = s * inv_scale;
+  }
+  Softmax(scores, n_pos);
+  for (int i = 0; i < head_dim; ++i) out[i] = 0.0f;
+  if (head_dim <= 64 && d_main == head_dim) {
+    // The whole output head stays in registers.
+    __m256 o[8];
+    const int nv = head_dim / 8;
+    for (int c = 0; c < nv; ++c) o[c] = _mm256_setzero_ps();
+    for (int tt = 0; tt < n_pos; ++tt) {
+      const __m256 a = _mm256_set1_ps(scores[tt]);
+      const float* vt = v + tt * stride;
+      for (int c = 0; c < nv; ++c) o[c] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt + 8 * c), o[c]);
+    }
+    for (int c = 0; c < nv; ++c) _mm256_storeu_ps(out + 8 * c, o[c]);
+    return;
+  }
+  for (int tt = 0; tt < n_pos; ++tt) {
+    const __m256 a = _mm256_set1_ps(scores[tt]);
+    const float* vt = v + tt * stride;
+    int i = 0;
+    for (; i < d_main; i += 8) {
+      _mm256_storeu_ps(out + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(vt + i), _mm256_loadu_ps(out + i)));
+    }
+    for (; i < head_dim; ++i) out[i] += scores[tt] * vt[i];
+  }
+}
+
+void SwiGlu(const float* gate, const float* up, int n, float* out) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 e = Exp8(_mm256_xor_ps(g, sign));
+    const __m256 silu = _mm256_mul_ps(g, _mm256_div_ps(one, _mm256_add_ps(one, e)));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+  }
+  for (; i < n; ++i) {
+    float tail[8] = {-gate[i], 0, 0, 0, 0, 0, 0, 0};
+    const float e = _mm256_cvtss_f32(Exp8(_mm256_loadu_ps(tail)));
+    out[i] = gate[i] * (1.0f / (1.0f + e)) * up[i];
+  }
+}
+
+void Add(const float* x, int n, float* y) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_loadu_ps(x + i)));
+  for (; i < n; ++i) y[i] += x[i];
+}
+
+constexpr int kFmaAccumulators = 12;
+
+float FmaLoop(int64_t iterations) {
+  __m256 acc[kFmaAccumulators];
+  for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm256_set1_ps(0.001f * static_cast<float>(j + 1));
+  const __m256 a = _mm256_set1_ps(0.999999f);
+  const __m256 b = _mm256_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+    // Keeps the loop from being collapsed while costing nothing measurable.
+    __asm__ volatile("" : "+x"(acc[0]));
+  }
+  __m256 s = acc[0];
+  for (int j = 1; j < kFmaAccumulators; ++j) s = _mm256_add_ps(s, acc[j]);
+  return Hsum8(s);
+}
+
+float SumFloats(const float* x, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+  }
+  float s = Hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+}  // namespace
+}  // namespace avx2_impl
+
+const KernelTable& Avx2Kernels() {
+  static const KernelTable table = {
+      .isa = Isa::kAvx2,
+      .matmul = avx2_impl::Matmul,
+      .rmsnorm = avx2_impl::RmsNorm,
+      .attention_head = avx2_impl::AttentionHead,
+      .swiglu = avx2_impl::SwiGlu,
+      .add = avx2_impl::Add,
+      .softmax = avx2_impl::Softmax,
+      .fma_loop = avx2_impl::FmaLoop,
+      .fma_flops_per_iteration = 2 * 8 * avx2_impl::kFmaAccumulators,
+      .sum_floats = avx2_impl::SumFloats,
+  };
+  return table;
+}
+
+}  // namespace doomscope::engine::kernels

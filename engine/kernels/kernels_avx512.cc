@@ -1,0 +1,117 @@
+// AVX-512 kernels (16 float lanes, 32 vector registers) for the matrix
+// multiply and the bench loops; the vector helpers whose work is only a head or
+// a hidden row wide (RMSNorm, attention, SwiGLU) reuse the AVX2 ones, which
+// every AVX-512 CPU runs. Compiled with the AVX-512 flags of
+// engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
+//
+// Why no VNNI / BF16 dot instructions: they multiply int8 or bf16 activations,
+// so activations would be rounded first, and the batched and unbatched paths
+// would no longer give the same bits as the f32 reference order in kernels.h.
+
+// GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
+// self-initialization, and -Wuninitialized reports every inlined use (GCC bug
+// 105593). Those values are never read (full masks), so the warning is noise here.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "engine/kernels/kernels.h"
+#include "engine/kernels/vec_avx2.h"
+
+namespace doomscope::engine::kernels {
+namespace avx512_impl {
+namespace {
+
+using avx2_detail::Hsum8;
+
+struct Avx512 {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  static constexpr int kRegisters = 32;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static V Load(const float* p) { return _mm512_loadu_ps(p); }
+  static void Store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  // The 256-bit halves added first, then the AVX2 tree.
+  static float Hsum(V v) {
+    const __m256 lo = _mm512_castps512_ps256(v);
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    return Hsum8(_mm256_add_ps(lo, hi));
+  }
+  static V LoadF16(const std::byte* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static V LoadBF16(const std::byte* p) {
+    const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+  }
+  static V LoadQ8(const std::byte* p, float scale) {
+    const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(scale));
+  }
+  static float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+  static float FmaScalar(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+  }
+};
+
+#include "engine/kernels/matmul_tiles.h"
+
+void Matmul(const MatmulArgs& a) { MatmulAny<Avx512>(a); }
+
+constexpr int kFmaAccumulators = 24;
+
+float FmaLoop(int64_t iterations) {
+  __m512 acc[kFmaAccumulators];
+  for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
+  const __m512 a = _mm512_set1_ps(0.999999f);
+  const __m512 b = _mm512_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iterations; ++i) {
+    for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    __asm__ volatile("" : "+v"(acc[0]));
+  }
+  __m512 s = acc[0];
+  for (int j = 1; j < kFmaAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
+  return Avx512::Hsum(s);
+}
+
+float SumFloats(const float* x, size_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
+    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + 16));
+    a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
+    a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
+  }
+  float s = Avx512::Hsum(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+}  // namespace
+}  // namespace avx512_impl
+
+const KernelTable& Avx512Kernels() {
+  static const KernelTable table = [] {
+    KernelTable t = Avx2Kernels();
+    t.isa = Isa::kAvx512;
+    t.matmul = avx512_impl::Matmul;
+    t.fma_loop = avx512_impl::FmaLoop;
+    t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;
+    t.sum_floats = avx512_impl::SumFloats;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace doomscope::engine::kernels

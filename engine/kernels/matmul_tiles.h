@@ -1,0 +1,230 @@
+// The SIMD matrix-multiply body shared by the AVX2 and AVX-512 kernel files.
+// Include it only from an ISA translation unit, after defining a traits class
+// (see kernels_avx2.cc) and inside that file's own namespace, so the two
+// instantiations (compiled with different -m flags) never share a symbol.
+//
+// Shape: y[n][r] = sum_k x[n][k] * w[r][k]. The work is cut into tiles of R
+// weight rows by C input rows that keep R*C vector accumulators in registers
+// and stream along K. Every output is one dot product in the canonical order
+// described in kernels.h, whatever the tile shape, so results do not depend on
+// batch size or on how the rows were split.
+//
+// Two paths: weights converted in registers inside the tile (used for f32
+// always, and for small batches, where each weight is used once or twice), and
+// a panel path for larger batches that converts a block of rows to f32 once
+// and reuses it for every input row. Both produce bit-identical results
+// because every conversion to f32 is exact.
+//
+// Expects, in the enclosing namespace, a traits class T with: type V; kLanes;
+// Zero(); Load(const float*); Store(float*, V); Fma(a, b, c) = a*b+c;
+// float Hsum(V); LoadF16(const std::byte*); LoadBF16(const std::byte*);
+// LoadQ8(const std::byte* int8s, float scale); float HalfToFloat(uint16_t);
+// float FmaScalar(a, b, c). The includer must already include <algorithm>,
+// <bit>, <cstring>, <type_traits> and <vector> (this file sits inside a
+// namespace, where standard headers must not be included).
+
+// Weight-row readers. kStep is how many K elements one step covers (a Q8_0
+// block, or one vector); Load(k, v, scale) returns vector v of the step at k.
+template <class T>
+struct F32Row {
+  static constexpr int kStep = T::kLanes;
+  const std::byte* p;
+  float Scale(int64_t) const { return 1.0f; }
+  typename T::V Load(int64_t k, int v, float) const {
+    return T::Load(reinterpret_cast<const float*>(p) + k + v * T::kLanes);
+  }
+  float At(int64_t k) const {
+    float f;
+    std::memcpy(&f, p + 4 * k, 4);
+    return f;
+  }
+};
+
+template <class T>
+struct F16Row {
+  static constexpr int kStep = T::kLanes;
+  const std::byte* p;
+  float Scale(int64_t) const { return 1.0f; }
+  typename T::V Load(int64_t k, int v, float) const { return T::LoadF16(p + 2 * (k + v * T::kLanes)); }
+  float At(int64_t k) const {
+    uint16_t h;
+    std::memcpy(&h, p + 2 * k, 2);
+    return T::HalfToFloat(h);
+  }
+};
+
+template <class T>
+struct BF16Row {
+  static constexpr int kStep = T::kLanes;
+  const std::byte* p;
+  float Scale(int64_t) const { return 1.0f; }
+  typename T::V Load(int64_t k, int v, float) const { return T::LoadBF16(p + 2 * (k + v * T::kLanes)); }
+  float At(int64_t k) const {
+    uint16_t h;
+    std::memcpy(&h, p + 2 * k, 2);
+    return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+  }
+};
+
+template <class T>
+struct Q8Row {
+  static constexpr int kStep = 32;
+  static constexpr int kBlockBytes = 34;
+  const std::byte* p;
+  float Scale(int64_t k) const {
+    uint16_t h;
+    std::memcpy(&h, p + (k / 32) * kBlockBytes, 2);
+    return T::HalfToFloat(h);
+  }
+  typename T::V Load(int64_t k, int v, float scale) const {
+    return T::LoadQ8(p + (k / 32) * kBlockBytes + 2 + v * T::kLanes, scale);
+  }
+  float At(int64_t k) const {
+    const std::byte* block = p + (k / 32) * kBlockBytes;
+    return Scale(k) * static_cast<float>(static_cast<int8_t>(block[2 + k % 32]));
+  }
+};
+
+// R weight rows (w, w + row_bytes, ...) times C input rows (x, x + ldx, ...),
+// written to y[c * ldy + r].
+template <class T, class Row, int R, int C>
+void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K, float* y,
+          int64_t ldy) {
+  using V = typename T::V;
+  constexpr int kLanes = T::kLanes;
+  constexpr int kVectors = Row::kStep / kLanes;
+  Row rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = Row{w + r * row_bytes};
+  V acc[R][C];
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) acc[r][c] = T::Zero();
+  }
+  const int64_t k_main = K - K % Row::kStep;
+  for (int64_t k = 0; k < k_main; k += Row::kStep) {
+    float scale[R];
+    for (int r = 0; r < R; ++r) scale[r] = rows[r].Scale(k);
+    for (int v = 0; v < kVectors; ++v) {
+      V xv[C];
+      for (int c = 0; c < C; ++c) xv[c] = T::Load(x + c * ldx + k + v * kLanes);
+      for (int r = 0; r < R; ++r) {
+        const V wv = rows[r].Load(k, v, scale[r]);
+        for (int c = 0; c < C; ++c) acc[r][c] = T::Fma(wv, xv[c], acc[r][c]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) {
+      float s = T::Hsum(acc[r][c]);
+      for (int64_t k = k_main; k < K; ++k) s = T::FmaScalar(rows[r].At(k), x[c * ldx + k], s);
+      y[c * ldy + r] = s;
+    }
+  }
+}
+
+// The most weight rows a tile of C input rows holds (R*C accumulators plus the
+// C input vectors fit the register file).
+template <class T>
+constexpr int MaxTileRows(int C) {
+  return T::kRegisters >= 32 ? (C == 1 ? 12 : C == 2 ? 10 : C == 3 ? 7 : 5)
+                             : (C == 1 ? 8 : C == 2 ? 6 : 4);
+}
+
+template <class T>
+constexpr int MainTileCols() {
+  return T::kRegisters >= 32 ? 4 : 3;
+}
+
+template <class T, class Row, int C, int R = MaxTileRows<T>(C)>
+void TileRows(int rows, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K,
+              float* y, int64_t ldy) {
+  if constexpr (R >= 1) {
+    if (rows == R) return Tile<T, Row, R, C>(w, row_bytes, x, ldx, K, y, ldy);
+    return TileRows<T, Row, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy);
+  }
+}
+
+template <class T, class Row, int C = MainTileCols<T>()>
+void TileAny(int rows, int cols, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx,
+             int64_t K, float* y, int64_t ldy) {
+  if constexpr (C >= 1) {
+    if (cols == C) return TileRows<T, Row, C>(rows, w, row_bytes, x, ldx, K, y, ldy);
+    return TileAny<T, Row, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy);
+  }
+}
+
+// Input rows per block: a block of x (kept in L2) is reused by every weight row
+// before the next block is read.
+inline int InputBlockRows(int64_t K, int main_cols) {
+  const int64_t rows = std::max<int64_t>(main_cols, (160 * 1024) / (4 * std::max<int64_t>(K, 1)));
+  return static_cast<int>(rows - rows % main_cols);
+}
+
+// All of rows [0, n_w) of w (row r at w + r * row_bytes) times x rows [0, n).
+template <class T, class Row>
+void Direct(const std::byte* w, size_t row_bytes, int64_t n_w, const float* x, int64_t ldx, int n,
+            int64_t K, float* y, int64_t ldy) {
+  constexpr int kMainCols = MainTileCols<T>();
+  const int block = InputBlockRows(K, kMainCols);
+  for (int n0 = 0; n0 < n; n0 += block) {
+    const int nb = std::min(block, n - n0);
+    const int cols = std::min(kMainCols, nb);
+    const int64_t tile_rows = MaxTileRows<T>(cols);
+    for (int64_t r = 0; r < n_w; r += tile_rows) {
+      const int rr = static_cast<int>(std::min(tile_rows, n_w - r));
+      for (int c = 0; c < nb; c += cols) {
+        const int cc = std::min(cols, nb - c);
+        TileAny<T, Row>(rr, cc, w + r * row_bytes, row_bytes, x + (n0 + c) * ldx, ldx, K,
+                        y + (n0 + c) * ldy + r, ldy);
+      }
+    }
+  }
+}
+
+// Converts one weight row to float32 (exactly).
+template <class T, class Row>
+void RowToF32(const std::byte* row, int64_t K, float* out) {
+  constexpr int kVectors = Row::kStep / T::kLanes;
+  const Row reader{row};
+  const int64_t k_main = K - K % Row::kStep;
+  for (int64_t k = 0; k < k_main; k += Row::kStep) {
+    const float scale = reader.Scale(k);
+    for (int v = 0; v < kVectors; ++v) T::Store(out + k + v * T::kLanes, reader.Load(k, v, scale));
+  }
+  for (int64_t k = k_main; k < K; ++k) out[k] = reader.At(k);
+}
+
+// Batches at least this large convert weights to an f32 panel first.
+inline constexpr int kPanelMinRows = 3;
+
+template <class T, class Row>
+void MatmulRows(const kernels::MatmulArgs& a) {
+  const int64_t K = a.w.cols;
+  const size_t row_bytes = DTypeBytes(a.w.dtype, static_cast<size_t>(K));
+  const std::byte* w = a.w.data + static_cast<size_t>(a.row_begin) * row_bytes;
+  float* y = a.y + a.row_begin;
+  const int64_t n_w = a.row_end - a.row_begin;
+  if (n_w <= 0 || a.n_rows <= 0) return;
+  if (std::is_same_v<Row, F32Row<T>> || a.n_rows < kPanelMinRows) {
+    Direct<T, Row>(w, row_bytes, n_w, a.x, a.ldx, a.n_rows, K, y, a.ldy);
+    return;
+  }
+  const int64_t panel_rows = std::max<int64_t>(8, (96 * 1024) / (4 * K));
+  thread_local std::vector<float> panel;
+  if (panel.size() < static_cast<size_t>(panel_rows * K)) panel.resize(static_cast<size_t>(panel_rows * K));
+  for (int64_t p0 = 0; p0 < n_w; p0 += panel_rows) {
+    const int64_t pr = std::min(panel_rows, n_w - p0);
+    for (int64_t r = 0; r < pr; ++r) RowToF32<T, Row>(w + (p0 + r) * row_bytes, K, panel.data() + r * K);
+    Direct<T, F32Row<T>>(reinterpret_cast<const std::byte*>(panel.data()), static_cast<size_t>(4 * K), pr,
+                         a.x, a.ldx, a.n_rows, K, y + p0, a.ldy);
+  }
+}
+
+template <class T>
+void MatmulAny(const kernels::MatmulArgs& a) {
+  switch (a.w.dtype) {
+    case DType::kF32: return MatmulRows<T, F32Row<T>>(a);
+    case DType::kF16: return MatmulRows<T, F16Row<T>>(a);
+    case DType::kBF16: return MatmulRows<T, BF16Row<T>>(a);
+    case DType::kQ8_0: return MatmulRows<T, Q8Row<T>>(a);
+  }
+}
