@@ -127,6 +127,17 @@ int64_t LongestRepeatedSubstring(std::span<const int32_t> x, int64_t lower_bound
   return lo;
 }
 
+double PooledSeqRep(const std::vector<const NgramFindings*>& samples, int n) {
+  if (n < 1 || n > 4) return 0.0;
+  int64_t unique = 0, total = 0;
+  for (const NgramFindings* f : samples) {
+    if (f->unique_n_size() < n || f->total_n_size() < n) continue;
+    unique += f->unique_n(n - 1);
+    total += f->total_n(n - 1);
+  }
+  return total > 0 ? 1.0 - static_cast<double>(unique) / static_cast<double>(total) : 0.0;
+}
+
 double TrlPenalty(std::span<const int32_t> ids, int n) {
   if (n < 1 || ids.size() < static_cast<size_t>(n)) return 0.0;
   Scratch& s = GetScratch();

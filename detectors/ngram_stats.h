@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "detectors/config_defaults.h"
+#include "results/proto/detector.pb.h"
 
 namespace doomscope {
 
@@ -64,6 +65,11 @@ double OpenR1Penalty(std::span<const int32_t> word_ids, int n);
 double TrlPenalty(std::span<const int32_t> ids, int n);
 // The dense penalty's marked share of units.
 double DenseRepetitionFraction(std::span<const int32_t> ids, int n, bool only_start);
+// seq-rep-n pooled over samples: 1 - sum |U_n| / sum |G_n| from their
+// unique_n / total_n counts (corpus distinct-n is 1 minus this; with the SimCTG
+// variant set it is SimCTG's rep-n, as a fraction rather than a percentage).
+double PooledSeqRep(const std::vector<const NgramFindings*>& samples, int n);
+
 // Length of the longest substring that occurs at least twice; `lower_bound`
 // must be a length known to repeat (or 0).
 int64_t LongestRepeatedSubstring(std::span<const int32_t> x, int64_t lower_bound = 0);

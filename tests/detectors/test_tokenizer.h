@@ -2,8 +2,10 @@
 // can run at the token level and the character level from one text.
 //
 // Pieces: a space followed by a letter or digit joins that word (" the"), a
-// run of ASCII letters or digits is one piece, anything else (punctuation, a
-// lone space, "\n", each non-ASCII code point) is a piece of its own. Ids are
+// run of ASCII letters or digits is one piece, a run of one repeated ASCII
+// punctuation character is split into pieces of up to 8 ("========" is one
+// token, as in BPE vocabularies), anything else (a lone space, "\n", each
+// non-ASCII code point) is a piece of its own. Ids are
 // handed out in order of first appearance and decode back exactly.
 #ifndef DOOMSCOPE_TESTS_DETECTORS_TEST_TOKENIZER_H_
 #define DOOMSCOPE_TESTS_DETECTORS_TEST_TOKENIZER_H_
@@ -29,8 +31,12 @@ class TestTokenizer {
     while (i < text.size()) {
       size_t j = i;
       if (text[i] == ' ' && i + 1 < text.size() && alnum(text[i + 1])) j = i + 1;
+      const auto punct = [](char c) { return c > ' ' && c < 0x7F; };
       if (alnum(text[j])) {
         while (j < text.size() && alnum(text[j])) ++j;
+      } else if (j == i && punct(text[j])) {
+        const char c = text[j];
+        while (j < text.size() && text[j] == c && j - i < 8) ++j;
       } else {
         const unsigned char c = static_cast<unsigned char>(text[j]);
         j += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
