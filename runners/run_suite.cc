@@ -18,11 +18,13 @@
 #include "detectors/config_defaults.h"
 #include "detectors/detector_version.h"
 #include "results/record_file.h"
+#include "results/report_json.h"
+#include "results/report_markdown.h"
 #include "results/run_dir.h"
+#include "results/stage_report.h"
 #include "runners/command.h"
 #include "runners/engine_backend.h"
 #include "runners/replay_backend.h"
-#include "runners/run_table.h"
 #include "runners/sample_scorer.h"
 #include "runners/sha256.h"
 #include "runners/suite_config.h"
@@ -345,9 +347,12 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
     for (const std::string& f : failures) std::fprintf(options.progress_out, "failed: %s\n", f.c_str());
   }
 
-  absl::StatusOr<std::string> table = WriteRunSummary(dir);
-  if (!table.ok()) return table.status();
-  outcome.table = *table;
+  // The stage report over every record in DIR (all shards), as DIR/summary.json and the printed table.
+  absl::StatusOr<results::RunContents> contents = results::LoadRunDir(dir);
+  if (!contents.ok()) return contents.status();
+  results::StageReport report = results::BuildStageReport(contents->records);
+  if (absl::Status s = results::WriteSummary(dir, report); !s.ok()) return s;
+  outcome.table = results::StageReportToText(report);
   outcome.wall_s = NowSeconds() - start;
   return outcome;
 }
