@@ -8,6 +8,7 @@ namespace doomscope {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       RunCommand(),
+      DetectCommand(),
       SynthModelCommand(),
       ServeCommand(),
       ScoreCommand(),

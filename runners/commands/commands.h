@@ -7,6 +7,7 @@
 namespace doomscope {
 
 Command RunCommand();
+Command DetectCommand();
 Command SynthModelCommand();
 Command ServeCommand();
 Command ScoreCommand();
