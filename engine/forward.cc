@@ -168,20 +168,22 @@ void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_p
   };
   const size_t r = static_cast<size_t>(rows);
   grow(x_, r * c.dim);
-  grow(xb_, r * c.dim);
-  grow(xb2_, r * c.dim);
   grow(q_, r * q_dim_);
   grow(k_, r * kv_dim_);
   grow(v_, r * kv_dim_);
   grow(att_, r * q_dim_);
   grow(hb_, r * c.hidden_dim);
   grow(hb2_, r * c.hidden_dim);
-  grow(xl_, static_cast<size_t>(logit_rows) * c.dim);
+  if (static_cast<int>(xb_.size()) < threads) xb_.resize(threads);
   if (static_cast<int>(scores_.size()) < threads) scores_.resize(threads);
-  for (int t = 0; t < threads; ++t) grow(scores_[t], static_cast<size_t>(max_pos) + 1);
+  for (int t = 0; t < threads; ++t) {
+    grow(xb_[t], std::max(r, static_cast<size_t>(logit_rows)) * c.dim);
+    grow(scores_[t], static_cast<size_t>(max_pos) + 1);
+  }
 }
 
-void Transformer::Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads) const {
+void Transformer::Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads,
+                         bool accumulate) const {
   // Contiguous runs of output rows, rounded to 16 so tiles stay whole.
   const int64_t per = (w.rows + nthreads - 1) / nthreads;
   const int64_t rounded = (per + 15) / 16 * 16;
@@ -197,8 +199,25 @@ void Transformer::Matmul(const TensorView& w, const float* x, int n, float* y, i
   a.ldy = w.rows;
   a.row_begin = begin;
   a.row_end = end;
+  a.accumulate = accumulate;
   kernels_.matmul(a);
 }
+
+void Transformer::Rope(float* head, int pos) const {
+  const int half = config().head_dim / 2;
+  const float* fcr = rope_cos_.data() + static_cast<size_t>(pos) * half;
+  const float* fci = rope_sin_.data() + static_cast<size_t>(pos) * half;
+  const bool adjacent = config().rope_layout == RopeLayout::kAdjacentPairs;
+  for (int j = 0; j < half; ++j) {
+    const int a = adjacent ? 2 * j : j;
+    const int b = adjacent ? 2 * j + 1 : j + half;
+    const float v0 = head[a], v1 = head[b];
+    head[a] = v0 * fcr[j] - v1 * fci[j];
+    head[b] = v0 * fci[j] + v1 * fcr[j];
+  }
+}
+
+void Transformer::Barrier() { barrier_->Wait(); }
 
 void Transformer::Step(std::span<const StepRow> rows, KvCache& cache, float* logits, int threads) {
   if (rows.empty()) return;
@@ -213,14 +232,25 @@ void Transformer::Step(std::span<const StepRow> rows, KvCache& cache, float* log
   const int nthreads = static_cast<int>(std::clamp<int64_t>(work / kMacsPerThread, 1, std::max(1, threads)));
   EnsureRope(max_pos);
   EnsureBuffers(static_cast<int>(rows.size()), static_cast<int>(logit_rows_.size()), nthreads, max_pos);
+  barrier_ = std::make_unique<SpinBarrier>(nthreads);
   if (nthreads == 1) {
     StepThread(rows, cache, logits, 0, 1);
     return;
   }
 #pragma omp parallel num_threads(nthreads)
-  StepThread(rows, cache, logits, omp_get_thread_num(), omp_get_num_threads());
+  {
+    // The runtime may give fewer threads than asked; the barrier must count the real team.
+#pragma omp single
+    if (omp_get_num_threads() != nthreads) barrier_ = std::make_unique<SpinBarrier>(omp_get_num_threads());
+    StepThread(rows, cache, logits, omp_get_thread_num(), omp_get_num_threads());
+  }
 }
 
+// Synchronization per layer: every thread normalizes all rows into its own
+// buffer (no barrier), computes its share of the output features of a matrix
+// (heads for Q/K/V, with RoPE and the cache writes of those heads; rows of the
+// others, with the residual added in place), and waits only where the next
+// stage reads features another thread wrote: five barriers per layer.
 void Transformer::StepThread(std::span<const StepRow> rows, KvCache& cache, float* logits, int tid,
                              int nthreads) {
   const ModelConfig& c = config();
@@ -231,6 +261,7 @@ void Transformer::StepThread(std::span<const StepRow> rows, KvCache& cache, floa
   for (int64_t i = r0; i < r1; ++i) {
     ConvertRow(weights_.token_embedding, rows[i].token, x_.data() + i * dim);
   }
+  Barrier();
   for (int l = 0; l < c.n_layers; ++l) {
     switch (weights_.layers[l].kind) {
       case LayerKind::kAttention:
@@ -240,15 +271,12 @@ void Transformer::StepThread(std::span<const StepRow> rows, KvCache& cache, floa
   }
   const int n_logits = static_cast<int>(logit_rows_.size());
   if (n_logits == 0) return;
-#pragma omp barrier
-  int64_t j0, j1;
-  Share(n_logits, tid, nthreads, &j0, &j1);
-  for (int64_t j = j0; j < j1; ++j) {
+  float* xl = xb_[tid].data();
+  for (int j = 0; j < n_logits; ++j) {
     kernels_.rmsnorm(x_.data() + static_cast<size_t>(logit_rows_[j]) * dim, final_norm_.data(), dim, c.norm_eps,
-                     xl_.data() + j * dim);
+                     xl + static_cast<size_t>(j) * dim);
   }
-#pragma omp barrier
-  Matmul(weights_.classifier, xl_.data(), n_logits, logits, tid, nthreads);
+  Matmul(weights_.classifier, xl, n_logits, logits, tid, nthreads);
 }
 
 void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& cache, int tid, int nthreads) {
@@ -256,45 +284,49 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
   const LayerWeights& L = weights_.layers[l];
   const int n = static_cast<int>(rows.size());
   const int dim = c.dim, hd = c.head_dim, hidden = c.hidden_dim;
-  const int half = hd / 2;
-  int64_t r0, r1;
-  Share(n, tid, nthreads, &r0, &r1);
+  float* xb = xb_[tid].data();
 
-  for (int64_t i = r0; i < r1; ++i) {
-    kernels_.rmsnorm(x_.data() + i * dim, attn_norm_[l].data(), dim, c.norm_eps, xb_.data() + i * dim);
+  for (int i = 0; i < n; ++i) {
+    kernels_.rmsnorm(x_.data() + static_cast<size_t>(i) * dim, attn_norm_[l].data(), dim, c.norm_eps,
+                     xb + static_cast<size_t>(i) * dim);
   }
-#pragma omp barrier
-  Matmul(L.wq, xb_.data(), n, q_.data(), tid, nthreads);
-  Matmul(L.wk, xb_.data(), n, k_.data(), tid, nthreads);
-  Matmul(L.wv, xb_.data(), n, v_.data(), tid, nthreads);
-#pragma omp barrier
-  // RoPE, then keys and values into the cache.
-  for (int64_t i = r0; i < r1; ++i) {
-    const StepRow& row = rows[i];
-    const float* fcr = rope_cos_.data() + static_cast<size_t>(row.pos) * half;
-    const float* fci = rope_sin_.data() + static_cast<size_t>(row.pos) * half;
-    auto rotate = [&](float* vec, int heads) {
-      for (int h = 0; h < heads; ++h) {
-        float* head = vec + h * hd;
-        for (int j = 0; j < half; ++j) {
-          const int a = c.rope_layout == RopeLayout::kAdjacentPairs ? 2 * j : j;
-          const int b = c.rope_layout == RopeLayout::kAdjacentPairs ? 2 * j + 1 : j + half;
-          const float v0 = head[a], v1 = head[b];
-          head[a] = v0 * fcr[j] - v1 * fci[j];
-          head[b] = v0 * fci[j] + v1 * fcr[j];
-        }
+  // Q, K and V heads as one list of units, each thread a contiguous run of
+  // them, so the three matrices split evenly whatever the head counts.
+  const int units = c.n_heads + 2 * c.n_kv_heads;
+  const int u0 = static_cast<int>(static_cast<int64_t>(units) * tid / nthreads);
+  const int u1 = static_cast<int>(static_cast<int64_t>(units) * (tid + 1) / nthreads);
+  for (int u = u0; u < u1; ++u) {
+    const bool is_q = u < c.n_heads;
+    const bool is_k = !is_q && u < c.n_heads + c.n_kv_heads;
+    const TensorView& w = is_q ? L.wq : is_k ? L.wk : L.wv;
+    const int head = is_q ? u : is_k ? u - c.n_heads : u - c.n_heads - c.n_kv_heads;
+    float* out = is_q ? q_.data() : is_k ? k_.data() : v_.data();
+    const int width = is_q ? q_dim_ : kv_dim_;
+    kernels::MatmulArgs a;
+    a.w = w;
+    a.x = xb;
+    a.ldx = dim;
+    a.n_rows = n;
+    a.y = out;
+    a.ldy = width;
+    a.row_begin = static_cast<int64_t>(head) * hd;
+    a.row_end = a.row_begin + hd;
+    kernels_.matmul(a);
+    for (int i = 0; i < n; ++i) {
+      float* h = out + static_cast<size_t>(i) * width + head * hd;
+      if (!is_q && !is_k) {
+        std::memcpy(cache.Values(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
+                    hd * sizeof(float));
+        continue;
       }
-    };
-    rotate(q_.data() + i * q_dim_, c.n_heads);
-    rotate(k_.data() + i * kv_dim_, c.n_kv_heads);
-    for (int h = 0; h < c.n_kv_heads; ++h) {
-      std::memcpy(cache.Keys(row.slot, l, h) + static_cast<size_t>(row.pos) * hd, k_.data() + i * kv_dim_ + h * hd,
-                  hd * sizeof(float));
-      std::memcpy(cache.Values(row.slot, l, h) + static_cast<size_t>(row.pos) * hd,
-                  v_.data() + i * kv_dim_ + h * hd, hd * sizeof(float));
+      Rope(h, rows[i].pos);
+      if (is_k) {
+        std::memcpy(cache.Keys(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
+                    hd * sizeof(float));
+      }
     }
   }
-#pragma omp barrier
+  Barrier();
   // Attention: (row, head) tasks dealt round-robin, so long and short rows mix.
   const int group = c.n_heads / c.n_kv_heads;
   const int64_t tasks = static_cast<int64_t>(n) * c.n_heads;
@@ -308,26 +340,29 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
                             cache.Values(row.slot, l, kvh), hd, row.pos + 1, hd, scores,
                             att_.data() + static_cast<size_t>(i) * q_dim_ + h * hd);
   }
-#pragma omp barrier
-  Matmul(L.wo, att_.data(), n, xb2_.data(), tid, nthreads);
-#pragma omp barrier
-  for (int64_t i = r0; i < r1; ++i) {
-    kernels_.add(xb2_.data() + i * dim, dim, x_.data() + i * dim);
-    kernels_.rmsnorm(x_.data() + i * dim, ffn_norm_[l].data(), dim, c.norm_eps, xb_.data() + i * dim);
+  Barrier();
+  Matmul(L.wo, att_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
+  Barrier();
+  for (int i = 0; i < n; ++i) {
+    kernels_.rmsnorm(x_.data() + static_cast<size_t>(i) * dim, ffn_norm_[l].data(), dim, c.norm_eps,
+                     xb + static_cast<size_t>(i) * dim);
   }
-#pragma omp barrier
-  Matmul(L.w_gate, xb_.data(), n, hb_.data(), tid, nthreads);
-  Matmul(L.w_up, xb_.data(), n, hb2_.data(), tid, nthreads);
-#pragma omp barrier
-  for (int64_t i = r0; i < r1; ++i) {
-    kernels_.swiglu(hb_.data() + i * hidden, hb2_.data() + i * hidden, hidden, hb_.data() + i * hidden);
+  // Gate and up over the same share of hidden features, so SwiGLU needs no barrier.
+  Matmul(L.w_gate, xb, n, hb_.data(), tid, nthreads);
+  Matmul(L.w_up, xb, n, hb2_.data(), tid, nthreads);
+  {
+    const int64_t per = (hidden + nthreads - 1) / nthreads;
+    const int64_t rounded = (per + 15) / 16 * 16;
+    const int64_t f0 = std::min<int64_t>(hidden, rounded * tid);
+    const int64_t f1 = std::min<int64_t>(hidden, f0 + rounded);
+    for (int i = 0; i < n && f0 < f1; ++i) {
+      float* g = hb_.data() + static_cast<size_t>(i) * hidden + f0;
+      kernels_.swiglu(g, hb2_.data() + static_cast<size_t>(i) * hidden + f0, static_cast<int>(f1 - f0), g);
+    }
   }
-#pragma omp barrier
-  Matmul(L.w_down, hb_.data(), n, xb2_.data(), tid, nthreads);
-#pragma omp barrier
-  for (int64_t i = r0; i < r1; ++i) kernels_.add(xb2_.data() + i * dim, dim, x_.data() + i * dim);
-  // The next layer's RMSNorm reads only this thread's own rows, so no barrier
-  // here (the final norm, which reads any row, waits at one in StepThread).
+  Barrier();
+  Matmul(L.w_down, hb_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
+  Barrier();
 }
 
 size_t Transformer::MatrixBytes() const {

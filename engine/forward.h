@@ -28,6 +28,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/kv_cache.h"
 #include "engine/model_weights.h"
+#include "engine/spin_barrier.h"
 
 namespace doomscope::engine {
 
@@ -73,7 +74,12 @@ class Transformer {
   // The per-thread body of Step (tid in [0, nthreads)).
   void StepThread(std::span<const StepRow> rows, KvCache& cache, float* logits, int tid, int nthreads);
   void AttentionLayer(int layer, std::span<const StepRow> rows, KvCache& cache, int tid, int nthreads);
-  void Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads) const;
+  // This thread's contiguous share of w's output rows (16-row aligned):
+  // y[:, share] = x * w[share]^T, or += with `accumulate`.
+  void Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads,
+              bool accumulate = false) const;
+  void Rope(float* head, int pos) const;
+  void Barrier();
 
   const ModelWeights& weights_;
   const kernels::KernelTable& kernels_;
@@ -85,10 +91,13 @@ class Transformer {
   // RoPE cos/sin per position and pair index, computed as run.c does.
   std::vector<float> rope_cos_, rope_sin_;
   int rope_positions_ = 0;
-  // Activations, [rows][width].
-  std::vector<float> x_, xb_, xb2_, q_, k_, v_, att_, hb_, hb2_, xl_;
-  std::vector<std::vector<float>> scores_;  // per thread
-  std::vector<int> logit_rows_;            // row index of each logits row
+  // Activations shared by the threads, [rows][width].
+  std::vector<float> x_, q_, k_, v_, att_, hb_, hb2_;
+  // Per thread: normalized rows (each thread normalizes every row it needs,
+  // which costs less than a barrier), and attention scores.
+  std::vector<std::vector<float>> xb_, scores_;
+  std::vector<int> logit_rows_;  // row index of each logits row
+  std::unique_ptr<SpinBarrier> barrier_;
 };
 
 }  // namespace doomscope::engine

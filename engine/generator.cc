@@ -120,6 +120,7 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
   auto finish_now = [&](GenerationRequest& r, FinishReason reason, std::string error) {
     GenerationResult result;
     result.id = r.id;
+    result.tag = r.tag;
     result.prompt_tokens = std::move(r.prompt_tokens);
     result.finish = reason;
     result.error = std::move(error);
@@ -195,6 +196,7 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
       cache_.Reserve(s, capacity, q.prompt_len);
       q.pending_logits = std::move(kept[s]->logits);
       kept[s].reset();
+      if (siblings_queued(q.prompt())) q.prompt_logits = q.pending_logits;
       q.forwarded = q.prompt_len;
       q.state = State::kReady;
       q.shared = true;
@@ -209,6 +211,7 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
       if (!o.prompt_logits.empty()) {
         cache_.CopyPrefix(d, s, q.prompt_len);
         q.pending_logits = o.prompt_logits;
+        if (siblings_queued(q.prompt())) q.prompt_logits = q.pending_logits;
         q.forwarded = q.prompt_len;
         q.state = State::kReady;
         q.shared = true;
@@ -249,6 +252,7 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
     Sequence& q = seqs[s];
     GenerationResult result;
     result.id = q.request.id;
+    result.tag = q.request.tag;
     result.prompt_tokens.assign(q.tokens.begin(), q.tokens.begin() + q.prompt_len);
     result.tokens.assign(q.tokens.begin() + q.prompt_len, q.tokens.end());
     result.finish = reason;
@@ -318,15 +322,19 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
       Sequence& leader = seqs[s];
       if (leader.state != State::kPrefill) continue;
       const float* prompt_logits = logits.data() + j * vocab;
+      const bool keep = siblings_queued(leader.prompt());
       for (int f = 0; f < max_batch; ++f) {
         Sequence& q = seqs[f];
         if (q.state != State::kFollower || q.leader != s) continue;
         cache_.CopyPrefix(s, f, q.prompt_len);
         q.pending_logits.assign(prompt_logits, prompt_logits + vocab);
+        if (keep) q.prompt_logits = q.pending_logits;
         q.forwarded = q.prompt_len;
         q.state = State::kReady;
       }
-      if (siblings_queued(leader.prompt())) leader.prompt_logits.assign(prompt_logits, prompt_logits + vocab);
+      // Every holder of the prompt can hand it on, so a sibling still queued
+      // finds it whichever of them is running (or the slot one of them left).
+      if (keep) leader.prompt_logits.assign(prompt_logits, prompt_logits + vocab);
     }
     for (int s = 0; s < max_batch; ++s) {
       if (seqs[s].state == State::kReady) jobs.push_back(Job{s, seqs[s].pending_logits.data(), -1});

@@ -50,7 +50,10 @@ enum class FinishReason {
 const char* FinishReasonName(FinishReason reason);
 
 struct GenerationRequest {
+  // Seeds this sequence's RNG (with sampling.seed) and is echoed in the result.
   uint64_t id = 0;
+  // The caller's bookkeeping (say, an input line), echoed in the result.
+  uint64_t tag = 0;
   // The full prompt as the model sees it (BOS included when wanted).
   std::vector<int32_t> prompt_tokens;
   int max_new_tokens = 0;
@@ -65,6 +68,7 @@ struct GenerationRequest {
 
 struct GenerationResult {
   uint64_t id = 0;
+  uint64_t tag = 0;
   std::vector<int32_t> prompt_tokens;
   std::vector<int32_t> tokens;  // generated, without the stop token
   FinishReason finish = FinishReason::kLength;

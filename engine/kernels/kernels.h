@@ -27,7 +27,9 @@
 namespace doomscope::engine::kernels {
 
 // y[n * ldy + r] = sum_k x[n * ldx + k] * w[r][k] for n in [0, n_rows), r in
-// [row_begin, row_end). K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
+// [row_begin, row_end); with `accumulate`, y[n * ldy + r] += that sum (one
+// rounding: the sum is formed first, then added, as run.c's residual adds).
+// K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
 struct MatmulArgs {
   TensorView w;
   const float* x = nullptr;
@@ -37,6 +39,7 @@ struct MatmulArgs {
   int64_t ldy = 0;
   int64_t row_begin = 0;
   int64_t row_end = 0;
+  bool accumulate = false;
 };
 
 struct KernelTable {

@@ -41,7 +41,8 @@ void MatmulTyped(const MatmulArgs& a) {
       const float* x = a.x + n * a.ldx;
       float val = 0.0f;
       for (int64_t k = 0; k < K; ++k) val += WeightAt<kType>(row, k) * x[k];
-      a.y[n * a.ldy + r] = val;
+      float& out = a.y[n * a.ldy + r];
+      out = a.accumulate ? out + val : val;
     }
   }
 }

@@ -89,7 +89,7 @@ struct Q8Row {
 // written to y[c * ldy + r].
 template <class T, class Row, int R, int C>
 void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K, float* y,
-          int64_t ldy) {
+          int64_t ldy, bool accumulate) {
   using V = typename T::V;
   constexpr int kLanes = T::kLanes;
   constexpr int kVectors = Row::kStep / kLanes;
@@ -116,7 +116,8 @@ void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int
     for (int c = 0; c < C; ++c) {
       float s = T::Hsum(acc[r][c]);
       for (int64_t k = k_main; k < K; ++k) s = T::FmaScalar(rows[r].At(k), x[c * ldx + k], s);
-      y[c * ldy + r] = s;
+      float& out = y[c * ldy + r];
+      out = accumulate ? out + s : s;
     }
   }
 }
@@ -136,19 +137,19 @@ constexpr int MainTileCols() {
 
 template <class T, class Row, int C, int R = MaxTileRows<T>(C)>
 void TileRows(int rows, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K,
-              float* y, int64_t ldy) {
+              float* y, int64_t ldy, bool accumulate) {
   if constexpr (R >= 1) {
-    if (rows == R) return Tile<T, Row, R, C>(w, row_bytes, x, ldx, K, y, ldy);
-    return TileRows<T, Row, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy);
+    if (rows == R) return Tile<T, Row, R, C>(w, row_bytes, x, ldx, K, y, ldy, accumulate);
+    return TileRows<T, Row, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate);
   }
 }
 
 template <class T, class Row, int C = MainTileCols<T>()>
 void TileAny(int rows, int cols, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx,
-             int64_t K, float* y, int64_t ldy) {
+             int64_t K, float* y, int64_t ldy, bool accumulate) {
   if constexpr (C >= 1) {
-    if (cols == C) return TileRows<T, Row, C>(rows, w, row_bytes, x, ldx, K, y, ldy);
-    return TileAny<T, Row, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy);
+    if (cols == C) return TileRows<T, Row, C>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate);
+    return TileAny<T, Row, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy, accumulate);
   }
 }
 
@@ -162,7 +163,7 @@ inline int InputBlockRows(int64_t K, int main_cols) {
 // All of rows [0, n_w) of w (row r at w + r * row_bytes) times x rows [0, n).
 template <class T, class Row>
 void Direct(const std::byte* w, size_t row_bytes, int64_t n_w, const float* x, int64_t ldx, int n,
-            int64_t K, float* y, int64_t ldy) {
+            int64_t K, float* y, int64_t ldy, bool accumulate) {
   constexpr int kMainCols = MainTileCols<T>();
   const int block = InputBlockRows(K, kMainCols);
   for (int n0 = 0; n0 < n; n0 += block) {
@@ -174,7 +175,7 @@ void Direct(const std::byte* w, size_t row_bytes, int64_t n_w, const float* x, i
       for (int c = 0; c < nb; c += cols) {
         const int cc = std::min(cols, nb - c);
         TileAny<T, Row>(rr, cc, w + r * row_bytes, row_bytes, x + (n0 + c) * ldx, ldx, K,
-                        y + (n0 + c) * ldy + r, ldy);
+                        y + (n0 + c) * ldy + r, ldy, accumulate);
       }
     }
   }
@@ -205,7 +206,7 @@ void MatmulRows(const kernels::MatmulArgs& a) {
   const int64_t n_w = a.row_end - a.row_begin;
   if (n_w <= 0 || a.n_rows <= 0) return;
   if (std::is_same_v<Row, F32Row<T>> || a.n_rows < kPanelMinRows) {
-    Direct<T, Row>(w, row_bytes, n_w, a.x, a.ldx, a.n_rows, K, y, a.ldy);
+    Direct<T, Row>(w, row_bytes, n_w, a.x, a.ldx, a.n_rows, K, y, a.ldy, a.accumulate);
     return;
   }
   const int64_t panel_rows = std::max<int64_t>(8, (96 * 1024) / (4 * K));
@@ -215,7 +216,7 @@ void MatmulRows(const kernels::MatmulArgs& a) {
     const int64_t pr = std::min(panel_rows, n_w - p0);
     for (int64_t r = 0; r < pr; ++r) RowToF32<T, Row>(w + (p0 + r) * row_bytes, K, panel.data() + r * K);
     Direct<T, F32Row<T>>(reinterpret_cast<const std::byte*>(panel.data()), static_cast<size_t>(4 * K), pr,
-                         a.x, a.ldx, a.n_rows, K, y + p0, a.ldy);
+                         a.x, a.ldx, a.n_rows, K, y + p0, a.ldy, a.accumulate);
   }
 }
 
