@@ -9,12 +9,12 @@
 // element of Matmul depends only on its own weight row and its own input row,
 // never on how many input rows are in the batch, which rows a thread was given
 // or which internal path (weights converted in registers, or into an f32 panel
-// first) computed it. Every weight type converts to float32 exactly (fp16,
-// bf16, and Q8_0's fp16 scale times int8, which needs at most 19 significant
-// bits), and every path sums each dot product in the same order: lane j of a
+// first) computed it. Float weight types convert to float32 exactly (fp16,
+// bf16), and every path sums each dot product in the same order: lane j of a
 // vector accumulator takes the elements k = j (mod lanes) with one fused
 // multiply-add each, the lanes are added by one fixed tree, and the tail
-// (K mod lanes) is added in order.
+// (K mod lanes) is added in order. Q8_0 weights use integer dot products with
+// activations quantized per row (matmul_q8.h), the same way in every path.
 #ifndef DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
 #define DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_q8.h"
 #include "engine/kernels/vec_avx2.h"
 
 namespace doomscope::engine::kernels {
@@ -37,10 +38,6 @@ struct Avx2 {
     const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
   }
-  static V LoadQ8(const std::byte* p, float scale) {
-    const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(scale));
-  }
   static float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
   static float FmaScalar(float a, float b, float c) {
     return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
@@ -49,7 +46,10 @@ struct Avx2 {
 
 #include "engine/kernels/matmul_tiles.h"
 
-void Matmul(const MatmulArgs& a) { MatmulAny<Avx2>(a); }
+void Matmul(const MatmulArgs& a) {
+  if (a.w.dtype == DType::kQ8_0) return MatmulQ8Avx2(a);
+  MatmulAny<Avx2>(a);
+}
 
 void RmsNorm(const float* x, const float* weight, int n, float eps, float* out) {
   __m256 acc = _mm256_setzero_ps();
@@ -196,16 +196,20 @@ void Add(const float* x, int n, float* y) {
 constexpr int kFmaAccumulators = 12;
 
 float FmaLoop(int64_t iterations) {
+  // Independent chains, more than FMA latency x throughput, unrolled so
+  // every accumulator stays in a register (the compiler cannot fold the
+  // float recurrence away without fast-math).
   __m256 acc[kFmaAccumulators];
+#pragma GCC unroll 32
   for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm256_set1_ps(0.001f * static_cast<float>(j + 1));
   const __m256 a = _mm256_set1_ps(0.999999f);
   const __m256 b = _mm256_set1_ps(1e-7f);
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 32
     for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
-    // Keeps the loop from being collapsed while costing nothing measurable.
-    __asm__ volatile("" : "+x"(acc[0]));
   }
   __m256 s = acc[0];
+#pragma GCC unroll 32
   for (int j = 1; j < kFmaAccumulators; ++j) s = _mm256_add_ps(s, acc[j]);
   return Hsum8(s);
 }

@@ -4,9 +4,9 @@
 // every AVX-512 CPU runs. Compiled with the AVX-512 flags of
 // engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
 //
-// Why no VNNI / BF16 dot instructions: they multiply int8 or bf16 activations,
-// so activations would be rounded first, and the batched and unbatched paths
-// would no longer give the same bits as the f32 reference order in kernels.h.
+// Why no BF16 dot instructions: they would round float activations to bf16,
+// changing the numerics of the float weight types. Q8_0 uses the AVX2 integer
+// kernel (matmul_q8.h) on AVX-512 machines too.
 
 // GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
 // self-initialization, and -Wuninitialized reports every inlined use (GCC bug
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_q8.h"
 #include "engine/kernels/vec_avx2.h"
 
 namespace doomscope::engine::kernels {
@@ -54,10 +55,6 @@ struct Avx512 {
     const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
   }
-  static V LoadQ8(const std::byte* p, float scale) {
-    const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(scale));
-  }
   static float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
   static float FmaScalar(float a, float b, float c) {
     return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
@@ -66,20 +63,29 @@ struct Avx512 {
 
 #include "engine/kernels/matmul_tiles.h"
 
-void Matmul(const MatmulArgs& a) { MatmulAny<Avx512>(a); }
+// Q8_0 runs the AVX2 integer kernel (same instructions, tested on every AVX2 machine).
+void Matmul(const MatmulArgs& a) {
+  if (a.w.dtype == DType::kQ8_0) return MatmulQ8Avx2(a);
+  MatmulAny<Avx512>(a);
+}
 
 constexpr int kFmaAccumulators = 24;
 
 float FmaLoop(int64_t iterations) {
+  // Independent chains, more than FMA latency x throughput, unrolled so
+  // every accumulator stays in a register (the compiler cannot fold the
+  // float recurrence away without fast-math).
   __m512 acc[kFmaAccumulators];
+#pragma GCC unroll 32
   for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
   const __m512 a = _mm512_set1_ps(0.999999f);
   const __m512 b = _mm512_set1_ps(1e-7f);
   for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 32
     for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
-    __asm__ volatile("" : "+v"(acc[0]));
   }
   __m512 s = acc[0];
+#pragma GCC unroll 32
   for (int j = 1; j < kFmaAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
   return Avx512::Hsum(s);
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_q8.h"
 #include "engine/quantize.h"
 
 namespace doomscope::engine::kernels {
@@ -18,16 +19,11 @@ float WeightAt(const std::byte* row, int64_t k) {
     float v;
     std::memcpy(&v, row + 4 * k, 4);
     return v;
-  } else if constexpr (kType == DType::kF16 || kType == DType::kBF16) {
+  } else {
+    static_assert(kType == DType::kF16 || kType == DType::kBF16);
     uint16_t h;
     std::memcpy(&h, row + 2 * k, 2);
     return kType == DType::kF16 ? HalfToFloat(h) : BFloat16ToFloat(h);
-  } else {
-    const std::byte* block = row + (k / kQ8_0BlockElements) * kQ8_0BlockBytes;
-    uint16_t d;
-    std::memcpy(&d, block, 2);
-    const int8_t q = static_cast<int8_t>(block[2 + k % kQ8_0BlockElements]);
-    return HalfToFloat(d) * static_cast<float>(q);
   }
 }
 
@@ -52,7 +48,7 @@ void Matmul(const MatmulArgs& a) {
     case DType::kF32: return MatmulTyped<DType::kF32>(a);
     case DType::kF16: return MatmulTyped<DType::kF16>(a);
     case DType::kBF16: return MatmulTyped<DType::kBF16>(a);
-    case DType::kQ8_0: return MatmulTyped<DType::kQ8_0>(a);
+    case DType::kQ8_0: return MatmulQ8Scalar(a);
   }
 }
 

@@ -13,24 +13,23 @@
 // always, and for small batches, where each weight is used once or twice), and
 // a panel path for larger batches that converts a block of rows to f32 once
 // and reuses it for every input row. Both produce bit-identical results
-// because every conversion to f32 is exact.
+// because every conversion to f32 (fp16, bf16) is exact.
 //
 // Expects, in the enclosing namespace, a traits class T with: type V; kLanes;
-// Zero(); Load(const float*); Store(float*, V); Fma(a, b, c) = a*b+c;
-// float Hsum(V); LoadF16(const std::byte*); LoadBF16(const std::byte*);
-// LoadQ8(const std::byte* int8s, float scale); float HalfToFloat(uint16_t);
-// float FmaScalar(a, b, c). The includer must already include <algorithm>,
+// kRegisters; Zero(); Load(const float*); Store(float*, V); Fma(a, b, c) =
+// a*b+c; float Hsum(V); LoadF16(const std::byte*); LoadBF16(const std::byte*);
+// float HalfToFloat(uint16_t); float FmaScalar(a, b, c). The includer must already include <algorithm>,
 // <bit>, <cstring>, <type_traits> and <vector> (this file sits inside a
 // namespace, where standard headers must not be included).
 
-// Weight-row readers. kStep is how many K elements one step covers (a Q8_0
-// block, or one vector); Load(k, v, scale) returns vector v of the step at k.
+// Weight-row readers for the float types (Q8_0 has its own integer path,
+// matmul_q8.h). kStep is how many K elements one step covers; Load(k, v)
+// returns vector v of the step at k.
 template <class T>
 struct F32Row {
   static constexpr int kStep = T::kLanes;
   const std::byte* p;
-  float Scale(int64_t) const { return 1.0f; }
-  typename T::V Load(int64_t k, int v, float) const {
+  typename T::V Load(int64_t k, int v) const {
     return T::Load(reinterpret_cast<const float*>(p) + k + v * T::kLanes);
   }
   float At(int64_t k) const {
@@ -44,8 +43,7 @@ template <class T>
 struct F16Row {
   static constexpr int kStep = T::kLanes;
   const std::byte* p;
-  float Scale(int64_t) const { return 1.0f; }
-  typename T::V Load(int64_t k, int v, float) const { return T::LoadF16(p + 2 * (k + v * T::kLanes)); }
+  typename T::V Load(int64_t k, int v) const { return T::LoadF16(p + 2 * (k + v * T::kLanes)); }
   float At(int64_t k) const {
     uint16_t h;
     std::memcpy(&h, p + 2 * k, 2);
@@ -57,8 +55,7 @@ template <class T>
 struct BF16Row {
   static constexpr int kStep = T::kLanes;
   const std::byte* p;
-  float Scale(int64_t) const { return 1.0f; }
-  typename T::V Load(int64_t k, int v, float) const { return T::LoadBF16(p + 2 * (k + v * T::kLanes)); }
+  typename T::V Load(int64_t k, int v) const { return T::LoadBF16(p + 2 * (k + v * T::kLanes)); }
   float At(int64_t k) const {
     uint16_t h;
     std::memcpy(&h, p + 2 * k, 2);
@@ -66,27 +63,10 @@ struct BF16Row {
   }
 };
 
-template <class T>
-struct Q8Row {
-  static constexpr int kStep = 32;
-  static constexpr int kBlockBytes = 34;
-  const std::byte* p;
-  float Scale(int64_t k) const {
-    uint16_t h;
-    std::memcpy(&h, p + (k / 32) * kBlockBytes, 2);
-    return T::HalfToFloat(h);
-  }
-  typename T::V Load(int64_t k, int v, float scale) const {
-    return T::LoadQ8(p + (k / 32) * kBlockBytes + 2 + v * T::kLanes, scale);
-  }
-  float At(int64_t k) const {
-    const std::byte* block = p + (k / 32) * kBlockBytes;
-    return Scale(k) * static_cast<float>(static_cast<int8_t>(block[2 + k % 32]));
-  }
-};
-
 // R weight rows (w, w + row_bytes, ...) times C input rows (x, x + ldx, ...),
-// written to y[c * ldy + r].
+// written to y[c * ldy + r]. The loops over r, c and v are unrolled completely
+// so the accumulator array lives in registers (GCC keeps arrays indexed by a
+// rolled loop in memory).
 template <class T, class Row, int R, int C>
 void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K, float* y,
           int64_t ldy, bool accumulate) {
@@ -94,25 +74,32 @@ void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int
   constexpr int kLanes = T::kLanes;
   constexpr int kVectors = Row::kStep / kLanes;
   Row rows[R];
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r) rows[r] = Row{w + r * row_bytes};
   V acc[R][C];
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
     for (int c = 0; c < C; ++c) acc[r][c] = T::Zero();
   }
   const int64_t k_main = K - K % Row::kStep;
   for (int64_t k = 0; k < k_main; k += Row::kStep) {
-    float scale[R];
-    for (int r = 0; r < R; ++r) scale[r] = rows[r].Scale(k);
+#pragma GCC unroll 16
     for (int v = 0; v < kVectors; ++v) {
       V xv[C];
+#pragma GCC unroll 16
       for (int c = 0; c < C; ++c) xv[c] = T::Load(x + c * ldx + k + v * kLanes);
+#pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        const V wv = rows[r].Load(k, v, scale[r]);
+        const V wv = rows[r].Load(k, v);
+  #pragma GCC unroll 16
         for (int c = 0; c < C; ++c) acc[r][c] = T::Fma(wv, xv[c], acc[r][c]);
       }
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
       float s = T::Hsum(acc[r][c]);
       for (int64_t k = k_main; k < K; ++k) s = T::FmaScalar(rows[r].At(k), x[c * ldx + k], s);
@@ -122,12 +109,12 @@ void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int
   }
 }
 
-// The most weight rows a tile of C input rows holds (R*C accumulators plus the
-// C input vectors fit the register file).
-template <class T>
+// The most weight rows a tile of C input rows holds: R*C accumulators and the
+// C input vectors fit the register file.
+template <class T, class Row>
 constexpr int MaxTileRows(int C) {
-  return T::kRegisters >= 32 ? (C == 1 ? 12 : C == 2 ? 10 : C == 3 ? 7 : 5)
-                             : (C == 1 ? 8 : C == 2 ? 6 : 4);
+  if constexpr (T::kRegisters >= 32) return C == 1 ? 12 : C == 2 ? 10 : C == 3 ? 7 : 5;
+  return C == 1 ? 8 : C == 2 ? 6 : 4;
 }
 
 template <class T>
@@ -135,7 +122,7 @@ constexpr int MainTileCols() {
   return T::kRegisters >= 32 ? 4 : 3;
 }
 
-template <class T, class Row, int C, int R = MaxTileRows<T>(C)>
+template <class T, class Row, int C, int R = MaxTileRows<T, Row>(C)>
 void TileRows(int rows, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K,
               float* y, int64_t ldy, bool accumulate) {
   if constexpr (R >= 1) {
@@ -169,7 +156,7 @@ void Direct(const std::byte* w, size_t row_bytes, int64_t n_w, const float* x, i
   for (int n0 = 0; n0 < n; n0 += block) {
     const int nb = std::min(block, n - n0);
     const int cols = std::min(kMainCols, nb);
-    const int64_t tile_rows = MaxTileRows<T>(cols);
+    const int64_t tile_rows = MaxTileRows<T, Row>(cols);
     for (int64_t r = 0; r < n_w; r += tile_rows) {
       const int rr = static_cast<int>(std::min(tile_rows, n_w - r));
       for (int c = 0; c < nb; c += cols) {
@@ -188,8 +175,7 @@ void RowToF32(const std::byte* row, int64_t K, float* out) {
   const Row reader{row};
   const int64_t k_main = K - K % Row::kStep;
   for (int64_t k = 0; k < k_main; k += Row::kStep) {
-    const float scale = reader.Scale(k);
-    for (int v = 0; v < kVectors; ++v) T::Store(out + k + v * T::kLanes, reader.Load(k, v, scale));
+    for (int v = 0; v < kVectors; ++v) T::Store(out + k + v * T::kLanes, reader.Load(k, v));
   }
   for (int64_t k = k_main; k < K; ++k) out[k] = reader.At(k);
 }
@@ -226,6 +212,6 @@ void MatmulAny(const kernels::MatmulArgs& a) {
     case DType::kF32: return MatmulRows<T, F32Row<T>>(a);
     case DType::kF16: return MatmulRows<T, F16Row<T>>(a);
     case DType::kBF16: return MatmulRows<T, BF16Row<T>>(a);
-    case DType::kQ8_0: return MatmulRows<T, Q8Row<T>>(a);
+    case DType::kQ8_0: break;  // integer path: matmul_q8.h
   }
 }

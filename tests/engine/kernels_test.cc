@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/kernels/matmul_q8.h"
 #include "engine/quantize.h"
 #include "gtest/gtest.h"
 
@@ -157,10 +158,10 @@ TEST_P(KernelIsaTest, MatmulIsBitIdenticalAcrossBatchSizesAndRowSplits) {
   }
 }
 
-// Conversions are exact, so a quantized matrix gives the same bits as the f32
-// matrix of its dequantized values, in every batch size (both paths).
-TEST_P(KernelIsaTest, QuantizedWeightsGiveTheBitsOfTheirExactF32Values) {
-  for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0}) {
+// fp16 and bf16 convert exactly, so such a matrix gives the same bits as the
+// f32 matrix of its values, in every batch size (both paths).
+TEST_P(KernelIsaTest, HalfWeightsGiveTheBitsOfTheirExactF32Values) {
+  for (DType dtype : {DType::kF16, DType::kBF16}) {
     const int64_t K = 96, M = 23;
     const TestMatrix m = MakeMatrix(dtype, M, K, 99);
     std::vector<std::byte> f32_bytes(m.exact.size() * 4);
@@ -265,8 +266,58 @@ TEST_P(KernelIsaTest, AddAndBenchLoops) {
   EXPECT_GT(Simd().fma_flops_per_iteration, 0);
 }
 
+// Q8_0 quantizes activations per 32-block (llama.cpp's scheme): the result is
+// the exact product up to that rounding, at most half a step (max|x| / 254)
+// per activation.
+TEST_P(KernelIsaTest, Q8MatmulIsTheExactProductUpToActivationRounding) {
+  const int64_t K = 192, M = 17;
+  const TestMatrix m = MakeMatrix(DType::kQ8_0, M, K, 5);
+  for (int N : {1, 2, 5}) {
+    const std::vector<float> x = RandomFloats(static_cast<size_t>(N * K), 6 + N);
+    const std::vector<float> got = RunMatmul(Simd(), m.view(), x, N);
+    for (int n = 0; n < N; ++n) {
+      for (int64_t r = 0; r < M; ++r) {
+        double exact = 0, bound = 1e-5;
+        for (int64_t b = 0; b < K / 32; ++b) {
+          float amax = 0;
+          for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[n * K + 32 * b + i]));
+          for (int i = 0; i < 32; ++i) {
+            const int64_t k = 32 * b + i;
+            exact += static_cast<double>(m.exact[r * K + k]) * x[n * K + k];
+            bound += std::fabs(m.exact[r * K + k]) * amax / 254.0 * 1.001;
+          }
+        }
+        ASSERT_NEAR(got[n * M + r], exact, bound) << "N=" << N << " n=" << n << " r=" << r;
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, KernelIsaTest, ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
                          [](const ::testing::TestParamInfo<Isa>& info) { return std::string(IsaName(info.param)); });
+
+// The SIMD activation quantizer must give the scalar one's bits: it is part of
+// the Q8_0 numerics.
+TEST(QuantizeRowQ8Test, Avx2MatchesScalarBitForBit) {
+  if (!IsaSupported(Isa::kAvx2)) GTEST_SKIP() << "avx2 is not available on this CPU";
+  std::vector<float> x = RandomFloats(32 * 40, 11, 3.0f);
+  for (int i = 0; i < 32; ++i) x[i] = 0.0f;                          // an all-zero block
+  for (int i = 32; i < 64; ++i) x[i] = (i % 2 ? 0.5f : -0.5f) / 127.0f * 3.0f;  // halfway cases
+  x[64] = 127.0f;
+  x[65] = 63.5f;  // exactly half a step: ties to even
+  x[66] = -0.5f;
+  x[100] = 1e-30f;
+  std::vector<int8_t> qa(x.size()), qb(x.size());
+  std::vector<float> da(x.size() / 32), db(x.size() / 32);
+  QuantizeRowQ8Scalar(x.data(), static_cast<int64_t>(x.size()), qa.data(), da.data());
+  QuantizeRowQ8Avx2(x.data(), static_cast<int64_t>(x.size()), qb.data(), db.data());
+  EXPECT_EQ(qa, qb);
+  for (size_t b = 0; b < da.size(); ++b) EXPECT_TRUE(SameBits(da[b], db[b])) << b;
+  EXPECT_EQ(da[0], 0.0f);
+  EXPECT_EQ(qa[64], 127);
+  EXPECT_EQ(qa[65], 64);  // 63.5 * 127 / 127 = 63.5 -> 64 (even)
+  EXPECT_EQ(qa[66], 0);   // -0.5 -> -0 (even)
+}
 
 TEST(CpuFeaturesTest, DefaultIsaIsSupportedAndParsable) {
   EXPECT_TRUE(IsaSupported(DefaultIsa()));

@@ -1,0 +1,53 @@
+// Scalar reference for Q8_0 x float (see matmul_q8.h).
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "engine/kernels/matmul_q8.h"
+#include "engine/quantize.h"
+
+namespace doomscope::engine::kernels {
+
+void QuantizeRowQ8Scalar(const float* x, int64_t k, int8_t* q, float* d) {
+  for (int64_t b = 0; b < k / 32; ++b) {
+    const float* xb = x + 32 * b;
+    float amax = 0.0f;
+    for (int i = 0; i < 32; ++i) amax = std::fmax(amax, std::fabs(xb[i]));
+    d[b] = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    for (int i = 0; i < 32; ++i) {
+      const float r = std::nearbyint(xb[i] * id);
+      // Only NaN or infinite inputs reach the clamps.
+      q[32 * b + i] = static_cast<int8_t>(r >= 127.0f ? 127 : r <= -128.0f ? -128 : r == r ? static_cast<int>(r) : -128);
+    }
+  }
+}
+
+void MatmulQ8Scalar(const MatmulArgs& a) {
+  const int64_t K = a.w.cols;
+  const int64_t blocks = K / 32;
+  const size_t row_bytes = DTypeBytes(DType::kQ8_0, static_cast<size_t>(K));
+  std::vector<int8_t> xq(static_cast<size_t>(a.n_rows * K));
+  std::vector<float> xd(static_cast<size_t>(a.n_rows * blocks));
+  for (int n = 0; n < a.n_rows; ++n) QuantizeRowQ8Scalar(a.x + n * a.ldx, K, xq.data() + n * K, xd.data() + n * blocks);
+  for (int64_t r = a.row_begin; r < a.row_end; ++r) {
+    const std::byte* row = a.w.data + static_cast<size_t>(r) * row_bytes;
+    for (int n = 0; n < a.n_rows; ++n) {
+      float val = 0.0f;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const std::byte* block = row + b * kQ8_0BlockBytes;
+        uint16_t h;
+        std::memcpy(&h, block, 2);
+        int32_t dot = 0;
+        for (int i = 0; i < 32; ++i) {
+          dot += static_cast<int32_t>(static_cast<int8_t>(block[2 + i])) * xq[n * K + 32 * b + i];
+        }
+        val += static_cast<float>(dot) * (HalfToFloat(h) * xd[n * blocks + b]);
+      }
+      float& out = a.y[n * a.ldy + r];
+      out = a.accumulate ? out + val : val;
+    }
+  }
+}
+
+}  // namespace doomscope::engine::kernels
