@@ -6,6 +6,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace doomscope {
 namespace {
@@ -16,9 +19,114 @@ constexpr bool IsAsciiWhitespace(uint8_t b) {
 }
 
 // Grows `s` so that `need` bytes fit, without shrinking; returns its data.
+// (std::string grows its capacity geometrically; only the new bytes are
+// zeroed, and a reused buffer of the last sample's size needs almost none.)
 char* Reserve(std::string* s, size_t need) {
-  if (s->size() < need) s->resize(std::max(need, s->size() * 2));
+  if (s->size() < need) s->resize(need);
   return s->data();
+}
+
+// The fast path. A block of ASCII bytes in which every byte <= 0x20 is a space
+// or a "\n" and no two such bytes are adjacent (checked against the byte after
+// the block too) folds by turning each "\n" into a space: max(b, 0x20) on
+// exactly those bytes. Returns where it stopped; the bytes in between are
+// copied to d + *w.
+#if !defined(__SSE2__)
+size_t FoldAsciiBlocksScalar(const uint8_t*, size_t i, size_t, char*, size_t*) { return i; }
+#endif
+
+#if defined(__SSE2__)
+template <bool kWrite>
+size_t FoldAsciiBlocksSse2(const uint8_t* s, size_t i, size_t n, char* d, size_t* w) {
+  const __m128i c20 = _mm_set1_epi8(0x20), nl = _mm_set1_epi8('\n');
+  auto low = [&](__m128i x) { return _mm_cmpeq_epi8(_mm_min_epu8(x, c20), x); };  // x <= 0x20
+  while (i + 17 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
+    const __m128i lo = low(v);
+    const __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, c20), _mm_cmpeq_epi8(v, nl));
+    const __m128i bad = _mm_or_si128(_mm_andnot_si128(ok, lo), _mm_and_si128(lo, low(v1)));
+    if ((_mm_movemask_epi8(v) | _mm_movemask_epi8(bad)) != 0) break;
+    if constexpr (kWrite) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + *w), _mm_max_epu8(v, _mm_and_si128(lo, c20)));
+    }
+    *w += 16, i += 16;
+  }
+  return i;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// AVX2: the adjacency test runs on the 32-bit masks (a byte <= 0x20 followed
+// by another, the block's last byte checked against the next block's first),
+// which saves a second load and compare per block.
+template <bool kWrite>
+__attribute__((target("avx2"))) size_t FoldAsciiBlocksAvx2(const uint8_t* s, size_t i, size_t n, char* d,
+                                                           size_t* w) {
+  const __m256i c20 = _mm256_set1_epi8(0x20), nl = _mm256_set1_epi8('\n');
+  size_t o = *w;
+  // 64 bytes per step: two vectors, one 64-bit mask test.
+  while (i + 65 <= n) {
+    const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i + 32));
+    const __m256i lo0 = _mm256_cmpeq_epi8(_mm256_min_epu8(v0, c20), v0);
+    const __m256i lo1 = _mm256_cmpeq_epi8(_mm256_min_epu8(v1, c20), v1);
+    const __m256i ok0 = _mm256_or_si256(_mm256_cmpeq_epi8(v0, c20), _mm256_cmpeq_epi8(v0, nl));
+    const __m256i ok1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, c20), _mm256_cmpeq_epi8(v1, nl));
+    const uint64_t high = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(v0, v1)));
+    const uint64_t low = static_cast<uint32_t>(_mm256_movemask_epi8(lo0)) |
+                         (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(lo1))) << 32);
+    const uint64_t fine = static_cast<uint32_t>(_mm256_movemask_epi8(ok0)) |
+                          (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(ok1))) << 32);
+    const uint64_t next_low = s[i + 64] <= 0x20 ? 1u : 0u;
+    const uint64_t adjacent = low & ((low >> 1) | (next_low << 63));
+    if ((high | (low & ~fine) | adjacent) != 0) break;
+    if constexpr (kWrite) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + o), _mm256_max_epu8(v0, _mm256_and_si256(lo0, c20)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + o + 32), _mm256_max_epu8(v1, _mm256_and_si256(lo1, c20)));
+    }
+    o += 64, i += 64;
+  }
+  // Then 32 at a time, so a block that breaks the 64-byte test is narrowed down.
+  while (i + 33 <= n) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    const __m256i lo = _mm256_cmpeq_epi8(_mm256_min_epu8(v, c20), v);
+    const __m256i ok = _mm256_or_si256(_mm256_cmpeq_epi8(v, c20), _mm256_cmpeq_epi8(v, nl));
+    const uint32_t high = static_cast<uint32_t>(_mm256_movemask_epi8(v));
+    const uint32_t low = static_cast<uint32_t>(_mm256_movemask_epi8(lo));
+    const uint32_t fine = static_cast<uint32_t>(_mm256_movemask_epi8(ok));
+    const uint32_t next_low = s[i + 32] <= 0x20 ? 1u : 0u;
+    const uint32_t adjacent = low & ((low >> 1) | (next_low << 31));
+    if ((high | (low & ~fine) | adjacent) != 0) break;
+    if constexpr (kWrite) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + o), _mm256_max_epu8(v, _mm256_and_si256(lo, c20)));
+    }
+    o += 32, i += 32;
+  }
+  *w = o;
+  return i;
+}
+#endif
+
+using FoldFn = size_t (*)(const uint8_t*, size_t, size_t, char*, size_t*);
+
+template <bool kWrite>
+FoldFn PickFold() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2")) return FoldAsciiBlocksAvx2<kWrite>;
+#endif
+#if defined(__SSE2__)
+  return FoldAsciiBlocksSse2<kWrite>;
+#else
+  return FoldAsciiBlocksScalar;
+#endif
+}
+
+// With kWrite false the blocks are only counted (w still advances).
+template <bool kWrite>
+size_t FoldAsciiBlocks(const uint8_t* s, size_t i, size_t n, char* d, size_t* w) {
+  static const FoldFn fold = PickFold<kWrite>();
+  return fold(s, i, n, d, w);
 }
 
 }  // namespace
@@ -140,45 +248,30 @@ std::string_view Utf8Prefix(std::string_view s, int64_t max_code_points) {
   return s.substr(0, i);
 }
 
-void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out) {
-  std::string& o = out->utf8;
+namespace {
+
+// The normalization itself; with kWrite false it only counts (o is unused).
+// Writing goes to (*o)[*length...]; o's size only grows (bytes past the new
+// *length are scratch), so a reused buffer is not zeroed again.
+template <bool kWrite>
+int64_t NormalizeCore(std::string_view raw, int keep_run_min, std::string* o, size_t* length, bool* ascii_out) {
   const size_t n = raw.size();
-  char* d = Reserve(&o, n + 16);
-  size_t w = 0;  // bytes written
+  size_t w = kWrite ? *length : 0;  // bytes written
+  char* d = kWrite ? Reserve(o, w + n + 16) : nullptr;
   size_t i = 0;  // bytes read
   int64_t cps = 0;
   bool ascii = true;
   const auto* s = reinterpret_cast<const uint8_t*>(raw.data());
 
   while (i < n) {
-#if defined(__SSE2__)
-    // Fast path: 16 ASCII bytes with no two adjacent whitespace bytes (checked
-    // against the next byte too) fold by turning each whitespace byte into a
-    // space, all at once.
-    const __m128i space = _mm_set1_epi8(' ');
-    while (i + 17 <= n) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-      const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + 1));
-      if (_mm_movemask_epi8(v) != 0) break;  // a byte >= 0x80
-      auto ws = [&](__m128i x) {
-        const __m128i a = _mm_sub_epi8(x, _mm_set1_epi8(0x09));
-        const __m128i b = _mm_sub_epi8(x, _mm_set1_epi8(0x1C));
-        const __m128i in_a = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(4)), a);
-        const __m128i in_b = _mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(3)), b);
-        return _mm_or_si128(_mm_or_si128(in_a, in_b), _mm_cmpeq_epi8(x, space));
-      };
-      const __m128i w0 = ws(v);
-      if (_mm_movemask_epi8(_mm_and_si128(w0, ws(v1))) != 0) break;  // a whitespace run
-      const __m128i folded = _mm_or_si128(_mm_and_si128(w0, space), _mm_andnot_si128(w0, v));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + w), folded);
-      w += 16, i += 16, cps += 16;
-    }
+    const size_t fast_start = i;
+    i = FoldAsciiBlocks<kWrite>(s, i, n, d, &w);
+    cps += static_cast<int64_t>(i) - static_cast<int64_t>(fast_start);
     if (i >= n) break;
-#endif
     const uint8_t b = s[i];
     if (b < 0x80 && !IsAsciiWhitespace(b)) {
-      d[w++] = static_cast<char>(b);
-      ++i, ++cps;
+      if constexpr (kWrite) d[w] = static_cast<char>(b);
+      ++w, ++i, ++cps;
       continue;
     }
     size_t next = i;
@@ -186,12 +279,14 @@ void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out) 
     if (!IsWhitespace(cp)) {
       // A non-ASCII code point: copy it when valid, else write U+FFFD.
       ascii = false;
-      if (cp == kReplacementChar && !(next - i == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] == 0xBD)) {
-        d = Reserve(&o, w + 3 + (n - next) + 16);
-        d[w++] = static_cast<char>(0xEF), d[w++] = static_cast<char>(0xBF), d[w++] = static_cast<char>(0xBD);
-      } else {
-        std::memcpy(d + w, s + i, next - i);
-        w += next - i;
+      if constexpr (kWrite) {
+        if (cp == kReplacementChar && !(next - i == 3 && s[i] == 0xEF && s[i + 1] == 0xBF && s[i + 2] == 0xBD)) {
+          d = Reserve(o, w + 3 + (n - next) + 16);
+          d[w++] = static_cast<char>(0xEF), d[w++] = static_cast<char>(0xBF), d[w++] = static_cast<char>(0xBD);
+        } else {
+          std::memcpy(d + w, s + i, next - i);
+          w += next - i;
+        }
       }
       i = next, ++cps;
       continue;
@@ -216,21 +311,40 @@ void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out) 
     }
     i = pos;
     if (run_cps >= keep_run_min) {
-      std::memcpy(d + w, s + run_start, i - run_start);  // valid UTF-8 whitespace
+      if constexpr (kWrite) std::memcpy(d + w, s + run_start, i - run_start);  // valid UTF-8 whitespace
       w += i - run_start;
       cps += run_cps;
       for (size_t k = run_start; k < i; ++k) ascii &= s[k] < 0x80;
     } else if (breaks >= 2) {
-      d[w++] = '\n', d[w++] = '\n';
+      if constexpr (kWrite) d[w] = '\n', d[w + 1] = '\n';
+      w += 2;
       cps += 2;
     } else {
-      d[w++] = ' ';
+      if constexpr (kWrite) d[w] = ' ';
+      w += 1;
       cps += 1;
     }
   }
-  o.resize(w);
-  out->code_points = cps;
-  out->ascii = ascii;
+  if constexpr (kWrite) *length = w;
+  if (ascii_out != nullptr) *ascii_out = ascii;
+  return cps;
 }
+
+}  // namespace
+
+void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out) {
+  size_t length = 0;
+  out->code_points = NormalizeCore<true>(raw, keep_run_min, &out->utf8, &length, &out->ascii);
+  out->utf8.resize(length);
+}
+
+int64_t NormalizeAt(std::string_view raw, int keep_run_min, std::string* buffer, size_t* length, bool* ascii) {
+  return NormalizeCore<true>(raw, keep_run_min, buffer, length, ascii);
+}
+
+int64_t CountNormalizedCodePoints(std::string_view raw, int keep_run_min) {
+  return NormalizeCore<false>(raw, keep_run_min, nullptr, nullptr, nullptr);
+}
+
 
 }  // namespace doomscope

@@ -45,6 +45,17 @@ inline constexpr int32_t kReplacementChar = 0xFFFD;
 // Normalizes `raw` into `*out` (its buffers are reused).
 void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out);
 
+// Writes the normalization of `raw` at (*buffer)[*length] and advances
+// *length; the buffer's size only grows (bytes past *length are scratch), so
+// appending piece after piece reuses memory without zeroing it. A piece of a
+// longer text cut just after a non-space ASCII byte normalizes the same alone.
+// Returns the piece's code points; sets *ascii when given.
+int64_t NormalizeAt(std::string_view raw, int keep_run_min, std::string* buffer, size_t* length, bool* ascii);
+
+// NormalizeText(raw, keep_run_min).code_points without writing the text
+// (the speed path of character-level D1).
+int64_t CountNormalizedCodePoints(std::string_view raw, int keep_run_min);
+
 // Code points of `raw` as NormalizeText decodes it (invalid bytes count 1 each).
 int64_t CountCodePoints(std::string_view raw);
 

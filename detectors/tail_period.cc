@@ -47,8 +47,9 @@ TailPeriod Find(const T* x, int64_t n_elems, int64_t n_units, int64_t p_max_elem
       p_units = p;
     }
     const int64_t ell_elems = p + z[p];
+    // floor(ell / p) >= k, without a division per period.
+    if (ell_elems < k * p || ell_elems < params.l_min) continue;  // bytes >= code points
     const int64_t full = ell_elems / p;
-    if (full < k || ell_elems < params.l_min) continue;  // bytes >= code points
     int64_t ell_units = ell_elems;
     int64_t onset_elem = n_elems - ell_elems;
     if constexpr (kUtf8) {

@@ -75,10 +75,25 @@ void ReverseZ(const T* x, size_t n, size_t count, int32_t* z) {
   z[0] = static_cast<int32_t>(n);
   size_t l = 0, r = 0;  // the Z-box [l, r) in reversed coordinates
   for (size_t i = 1; i < count; ++i) {
+    if constexpr (sizeof(T) == 1) {
+      // Outside the Z-box, z[i] > 0 needs x[n-1-i] == x[n-1]: jump to the
+      // next such i with memrchr (text: most positions), zeroing the rest.
+      if (i >= r && x[n - 1 - i] != x[n - 1]) {
+        const void* hit = memrchr(x, x[n - 1], n - i);
+        const size_t next =
+            hit == nullptr ? count : std::min(count, n - 1 - static_cast<size_t>(static_cast<const T*>(hit) - x));
+        std::fill(z + i, z + next, 0);
+        i = next;
+        if (i >= count) break;
+      }
+    }
     size_t zi = 0;
     if (i < r) zi = std::min(r - i, static_cast<size_t>(z[i - l]));
     if (i + zi >= r) {
-      zi += CommonSuffix(x + n - zi, x + n - i - zi, n - i - zi);
+      // Most shifts fail at once: test one element before the vector match.
+      if (i + zi < n && x[n - 1 - zi] == x[n - 1 - i - zi]) {
+        zi += CommonSuffix(x + n - zi, x + n - i - zi, n - i - zi);
+      }
       l = i, r = i + zi;
     }
     z[i] = static_cast<int32_t>(zi);

@@ -356,7 +356,11 @@ TEST_F(AdversarialTest, Case13NearVariantLoopIsSecondaryOnly) {
 
 TEST_F(AdversarialTest, Case14CountingToTheCapIsADigitFoldedNearLoop) {
   std::string text = "Counting:";
-  for (int i = 1; i <= 1500; ++i) text += " " + std::to_string(i) + ",";
+  for (int i = 1; i <= 1500; ++i) {
+    text += ' ';
+    text += std::to_string(i);
+    text += ',';
+  }
   for (const DetectorFindings& f : {Char(text, LENGTH), Token(text, LENGTH)}) {
     EXPECT_FALSE(f.tail().periodic());
     EXPECT_TRUE(f.near().periodic());
