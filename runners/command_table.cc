@@ -10,6 +10,8 @@ const std::vector<Command>& AllCommands() {
       RunCommand(),
       DetectCommand(),
       SynthModelCommand(),
+      GenerateCommand(),
+      BenchCommand(),
       ServeCommand(),
       ScoreCommand(),
   };

@@ -9,6 +9,8 @@ namespace doomscope {
 Command RunCommand();
 Command DetectCommand();
 Command SynthModelCommand();
+Command GenerateCommand();
+Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
 
