@@ -1,5 +1,7 @@
 #include "detectors/internal_runs.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -32,28 +34,32 @@ int64_t MinStretch(const RunParams& params, int64_t p_max) {
   return best;
 }
 
-// Appends to `*out` every j in [lo, hi] with x[j] == a0 and x[j+1] == a1
-// (requires hi + 1 < size of x).
-void ScanTwoGram(const int32_t* x, int64_t lo, int64_t hi, int32_t a0, int32_t a1, std::vector<int64_t>* out) {
-  int64_t j = lo;
-#if defined(__SSE2__)
-  const __m128i v0 = _mm_set1_epi32(a0), v1 = _mm_set1_epi32(a1);
-  for (; j + 8 <= hi + 1; j += 8) {
-    const __m128i e0 = _mm_and_si128(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + j)), v0),
-                                     _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + j + 1)), v1));
-    const __m128i e1 =
-        _mm_and_si128(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + j + 4)), v0),
-                      _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + j + 5)), v1));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e0))) |
-                    (static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e1))) << 4);
-    while (mask != 0) {
-      out->push_back(j + __builtin_ctz(mask));
-      mask &= mask - 1;
-    }
+constexpr int64_t kGram = 4;  // anchor width: candidates share this many units
+
+// An 8-bit fingerprint of every 4-gram (n - 3 of them), so a window of 8192
+// positions is searched with a byte scan instead of 8192 int32 comparisons.
+void Fingerprints(std::span<const int32_t> x, std::vector<uint8_t>* fp) {
+  const size_t n = x.size();
+  fp->resize(n);
+  const auto* u = reinterpret_cast<const uint32_t*>(x.data());
+  for (size_t j = 0; j + 3 < n; ++j) {
+    fp->data()[j] = static_cast<uint8_t>(
+        (u[j] * 0x9E3779B1u + u[j + 1] * 0x85EBCA77u + u[j + 2] * 0xC2B2AE3Du + u[j + 3] * 0x27D4EB2Fu) >> 24);
   }
-#endif
-  for (; j <= hi; ++j) {
-    if (x[j] == a0 && x[j + 1] == a1) out->push_back(j);
+}
+
+// Appends every j in [lo, hi], nearest to hi first, whose 4-gram equals the
+// one at a.
+void ScanCandidates(const std::vector<uint8_t>& fp, const int32_t* x, int64_t a, int64_t lo, int64_t hi,
+                    std::vector<int64_t>* out) {
+  const uint8_t f = fp[static_cast<size_t>(a)];
+  int64_t end = hi + 1;
+  while (end > lo) {
+    const void* hit = memrchr(fp.data() + lo, f, static_cast<size_t>(end - lo));
+    if (hit == nullptr) break;
+    const int64_t j = static_cast<const uint8_t*>(hit) - fp.data();
+    if (x[j] == x[a] && x[j + 1] == x[a + 1] && x[j + 2] == x[a + 2] && x[j + 3] == x[a + 3]) out->push_back(j);
+    end = j;
   }
 }
 
@@ -125,19 +131,21 @@ void FindRuns(std::span<const int32_t> x, const RunParams& params, std::vector<R
   const int64_t p_max = std::min<int64_t>(params.p_max, n);
   if (n < 3 || p_max < 1 || n < params.l_min) return;
   const int64_t min_stretch = MinStretch(params, p_max);
-  if (min_stretch < 2) {
-    // Degenerate thresholds (runs of 2 units): no 2-gram fits every stretch.
+  if (min_stretch < kGram) {
+    // Degenerate thresholds (runs of a few units): no 4-gram fits every stretch.
     FindRunsReference(x, params, out);
     return;
   }
-  const int64_t step = std::max<int64_t>(1, min_stretch - 1);  // anchors: 2-grams fit any stretch
+  const int64_t step = min_stretch - kGram + 1;  // every stretch holds an anchored 4-gram
   const int32_t* d = x.data();
 
   thread_local std::vector<int64_t> candidates;
+  thread_local std::vector<uint8_t> fp;
+  Fingerprints(x, &fp);
   std::vector<size_t> active;  // indices into *out of runs that may still cover anchors
-  for (int64_t a = step; a + 1 < n; a += step) {
-    // Forget runs that end before this anchor's 2-gram.
-    active.erase(std::remove_if(active.begin(), active.end(), [&](size_t k) { return (*out)[k].end < a + 2; }),
+  for (int64_t a = step; a + kGram <= n; a += step) {
+    // Forget runs that end before this anchor's 4-gram.
+    active.erase(std::remove_if(active.begin(), active.end(), [&](size_t k) { return (*out)[k].end < a + kGram; }),
                  active.end());
     int64_t lo = std::max<int64_t>(0, a - p_max);
     int64_t hi = a - 1;
@@ -145,20 +153,20 @@ void FindRuns(std::span<const int32_t> x, const RunParams& params, std::vector<R
     // every candidate whose earlier 2-gram lies p or more into it.
     for (size_t k : active) {
       const RepeatRun& r = (*out)[k];
-      if (r.period < min_stretch && r.start <= a && r.end - a >= r.period) {
+      if (r.period < min_stretch && r.start <= a && r.end - a >= std::max(r.period, kGram)) {
         hi = std::min(hi, r.start + r.period - 1);
       }
     }
     if (hi < lo) continue;
     candidates.clear();
-    ScanTwoGram(d, lo, hi, d[a], d[a + 1], &candidates);
     // Nearest first, so a run's primitive period is found before its multiples.
-    for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
-      const int64_t q = a - *it;
+    ScanCandidates(fp, d, a, lo, hi, &candidates);
+    for (const int64_t j : candidates) {
+      const int64_t q = a - j;
       bool explained = false;
       for (size_t k : active) {
         const RepeatRun& r = (*out)[k];
-        if (q % r.period == 0 && r.start <= a - q && a + 2 <= r.end) {
+        if (q % r.period == 0 && r.start <= a - q && a + kGram <= r.end) {
           explained = true;
           break;
         }

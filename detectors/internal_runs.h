@@ -8,10 +8,11 @@
 //
 //   * every such run contains a "stretch" of >= S = min_p max((k-1)p, l_min-p)
 //     positions with x[i] == x[i-p], so it contains an anchor position a (a
-//     multiple of S-1) with x[a,a+2) == x[a-p,a-p+2);
-//   * at each anchor, the candidate periods come from a vectorized scan of
-//     the window [a-p_max, a) for that 2-gram, each candidate is extended both
-//     ways, and qualifying primitive runs are kept;
+//     multiple of S-3) with x[a,a+4) == x[a-p,a-p+4);
+//   * at each anchor, the candidate periods come from a byte scan (memrchr)
+//     of 8-bit 4-gram fingerprints over the window [a-p_max, a), nearest
+//     first; each candidate is checked, extended both ways, and qualifying
+//     primitive runs are kept;
 //   * inside a run already found with a short period p (< S), no other
 //     candidate can qualify (a shift that is not a multiple of p matches fewer
 //     than p times in a row), so those parts of the window are skipped. This

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "absl/container/flat_hash_map.h"
 #include "detectors/hash_set64.h"
+#include "detectors/tail_period.h"
 
 namespace doomscope {
 namespace {
@@ -83,17 +86,33 @@ int64_t UniqueCount(const std::vector<uint64_t>& hashes, size_t count, HashSet64
 
 double PenaltyFromCounts(int64_t unique, int64_t total) {
   if (total <= 0) return 0.0;
-  return -(1.0 - static_cast<double>(unique) / static_cast<double>(total));
+  return 0.0 - (1.0 - static_cast<double>(unique) / static_cast<double>(total));  // no -0.0
 }
 
-// Whether some length-L substring occurs twice (hash equality).
+// Whether some length-L substring occurs twice (hash equality). Hashes are
+// rolled and checked as they come, so a repeat found early ends the pass.
 bool HasRepeat(std::span<const int32_t> x, int64_t L, Scratch* s) {
   if (L <= 0) return true;
-  if (L >= static_cast<int64_t>(x.size())) return false;
-  NgramHashes(x, static_cast<int>(std::min<int64_t>(L, 1 << 30)), &s->hashes);
-  s->set.Reset(s->hashes.size());
-  for (uint64_t h : s->hashes) {
-    if (s->set.Add(h) > 1) return true;
+  const int64_t n = static_cast<int64_t>(x.size());
+  if (L >= n) return false;
+  if (L <= 4) {
+    NgramHashes(x, static_cast<int>(L), &s->hashes);
+    s->set.Reset(s->hashes.size());
+    for (uint64_t h : s->hashes) {
+      if (s->set.Add(h) > 1) return true;
+    }
+    return false;
+  }
+  uint64_t top = 1;  // kBase^(L-1)
+  for (int64_t j = 1; j < L; ++j) top = MulMod(top, kBase);
+  s->set.Reset(static_cast<size_t>(n - L + 1));
+  uint64_t r = 0;
+  for (int64_t j = 0; j < L; ++j) r = (MulMod(r, kBase) + SymbolValue(x[static_cast<size_t>(j)])) % kMod;
+  if (s->set.Add(Mix64(r)) > 1) return true;
+  for (int64_t i = 1; i + L <= n; ++i) {
+    r = (r + kMod - MulMod(SymbolValue(x[static_cast<size_t>(i - 1)]), top)) % kMod;
+    r = (MulMod(r, kBase) + SymbolValue(x[static_cast<size_t>(i + L - 1)])) % kMod;
+    if (s->set.Add(Mix64(r)) > 1) return true;
   }
   return false;
 }
@@ -174,21 +193,32 @@ double DenseRepetitionFraction(std::span<const int32_t> ids, int n, bool only_st
 
 void WordIds(std::string_view text, bool lowercase, std::vector<int32_t>* ids) {
   ids->clear();
-  thread_local absl::flat_hash_map<std::string, int32_t> dict;
+  // Keys view the text, or a per-call copy of lowered words, so a word costs
+  // no allocation.
+  thread_local absl::flat_hash_map<absl::string_view, int32_t> dict;
+  thread_local std::string lowered;
   dict.clear();
-  std::string word;
+  lowered.clear();
+  lowered.reserve(text.size());  // views into it stay valid: it never reallocates
   size_t i = 0;
   const size_t n = text.size();
   while (i < n) {
     while (i < n && (text[i] == ' ' || text[i] == '\n')) ++i;
     if (i >= n) break;
     const size_t start = i;
-    while (i < n && text[i] != ' ' && text[i] != '\n') ++i;
-    word.assign(text.data() + start, i - start);
-    if (lowercase) {
-      for (char& c : word) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    bool upper = false;
+    while (i < n && text[i] != ' ' && text[i] != '\n') {
+      upper |= text[i] >= 'A' && text[i] <= 'Z';
+      ++i;
+    }
+    absl::string_view word(text.data() + start, i - start);
+    if (lowercase && upper) {
+      const size_t at = lowered.size();
+      for (size_t k = start; k < i; ++k) {
+        const char c = text[k];
+        lowered.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
       }
+      word = absl::string_view(lowered.data() + at, i - start);
     }
     auto [it, inserted] = dict.try_emplace(word, static_cast<int32_t>(dict.size()));
     ids->push_back(it->second);
@@ -228,9 +258,24 @@ void ComputeNgramStats(std::span<const int32_t> units, const ResolvedConfig::Ngr
     }
   }
 
-  out->rep_trl = TrlPenalty(units, params.rl_token_n);
+  // TRL's penalty over 3-grams is Welleck's seq-rep-3, already counted.
+  out->rep_trl = params.rl_token_n == 3 && !params.simctg_variant
+                     ? (out->total[2] > 0 ? 0.0 - out->seq_rep[2] : 0.0)
+                     : TrlPenalty(units, params.rl_token_n);
   out->rep_dense_frac = DenseRepetitionFraction(units, params.rl_dense_n, params.rl_dense_only_start);
-  out->lrs_frac = len > 0 ? static_cast<double>(LongestRepeatedSubstring(units, lrs_lower_bound)) / static_cast<double>(len) : 0.0;
+  if (lrs_lower_bound == 0 && len > 0) {
+    // A periodic tail of length ell and period p repeats its first ell - p
+    // units: a cheap bound that saves the search most of its passes on loops.
+    TailParams tp;
+    tp.k_min = 2;
+    tp.l_min = 1;
+    tp.p_max = std::min<int64_t>(len, 4096);
+    tp.min_coverage = 0;
+    const TailPeriod t = FindTailPeriod(units, tp);
+    if (t.found) lrs_lower_bound = t.covered - t.period;
+  }
+  out->lrs_frac =
+      len > 0 ? static_cast<double>(LongestRepeatedSubstring(units, lrs_lower_bound)) / static_cast<double>(len) : 0.0;
 }
 
 }  // namespace doomscope
