@@ -9,6 +9,9 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       RunCommand(),
       DetectCommand(),
+      ReportCommand(),
+      GateCommand(),
+      ExportCommand(),
       SynthModelCommand(),
       GenerateCommand(),
       BenchCommand(),

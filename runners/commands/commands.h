@@ -8,6 +8,9 @@ namespace doomscope {
 
 Command RunCommand();
 Command DetectCommand();
+Command ReportCommand();
+Command GateCommand();
+Command ExportCommand();
 Command SynthModelCommand();
 Command GenerateCommand();
 Command BenchCommand();
