@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -217,7 +218,9 @@ void Transformer::Rope(float* head, int pos) const {
   }
 }
 
-void Transformer::Barrier() { barrier_->Wait(); }
+void Transformer::Barrier() {
+  if (barrier_ != nullptr) barrier_->Wait();  // null on a one-thread step
+}
 
 void Transformer::Step(std::span<const StepRow> rows, KvCache& cache, float* logits, int threads) {
   if (rows.empty()) return;
@@ -229,20 +232,35 @@ void Transformer::Step(std::span<const StepRow> rows, KvCache& cache, float* log
   }
   const int64_t work = static_cast<int64_t>(rows.size()) * (LayerMatrixMacsPerToken() + AttentionMacs(max_pos)) +
                        static_cast<int64_t>(logit_rows_.size()) * ClassifierMacsPerToken();
-  const int nthreads = static_cast<int>(std::clamp<int64_t>(work / kMacsPerThread, 1, std::max(1, threads)));
+  int nthreads = static_cast<int>(std::clamp<int64_t>(work / kMacsPerThread, 1, std::max(1, threads)));
+  if (nthreads > 1 && solo_steps_ > 0) {
+    --solo_steps_;
+    nthreads = 1;
+  }
   EnsureRope(max_pos);
   EnsureBuffers(static_cast<int>(rows.size()), static_cast<int>(logit_rows_.size()), nthreads, max_pos);
-  barrier_ = std::make_unique<SpinBarrier>(nthreads);
   if (nthreads == 1) {
+    barrier_.reset();
     StepThread(rows, cache, logits, 0, 1);
     return;
   }
+  barrier_ = std::make_unique<SpinBarrier>(nthreads);
+  const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel num_threads(nthreads)
   {
     // The runtime may give fewer threads than asked; the barrier must count the real team.
 #pragma omp single
     if (omp_get_num_threads() != nthreads) barrier_ = std::make_unique<SpinBarrier>(omp_get_num_threads());
     StepThread(rows, cache, logits, omp_get_thread_num(), omp_get_num_threads());
+  }
+  // Results do not depend on the thread count, so backing off is always safe.
+  const double step_ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  if (static_cast<double>(barrier_->yielded_ns()) > 0.5 * step_ns * nthreads) {
+    solo_penalty_ = std::min(std::max(2 * solo_penalty_, 8), 512);
+    solo_steps_ = solo_penalty_;
+  } else {
+    solo_penalty_ = 0;
   }
 }
 

@@ -98,6 +98,11 @@ class Transformer {
   std::vector<std::vector<float>> xb_, scores_;
   std::vector<int> logit_rows_;  // row index of each logits row
   std::unique_ptr<SpinBarrier> barrier_;
+  // Oversubscription back-off: after a step whose threads spent much of it
+  // waiting for each other (another process held the CPU), the next
+  // solo_steps_ steps run on one thread; the penalty doubles while it persists.
+  int solo_steps_ = 0;
+  int solo_penalty_ = 0;
 };
 
 }  // namespace doomscope::engine

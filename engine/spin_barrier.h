@@ -10,6 +10,8 @@
 #define DOOMSCOPE_ENGINE_SPIN_BARRIER_H_
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace doomscope::engine {
@@ -28,22 +30,30 @@ class SpinBarrier {
       generation_.fetch_add(1, std::memory_order_acq_rel);
       return;
     }
-    for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
-      if (spins < kSpins) {
+    for (int spins = 0; spins < kSpins; ++spins) {
+      if (generation_.load(std::memory_order_acquire) != generation) return;
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
-      } else {
-        std::this_thread::yield();
-      }
     }
+    // Someone is late, most likely off the CPU: give the CPU away, and keep
+    // count of the time, which tells the caller the machine is oversubscribed.
+    const auto start = std::chrono::steady_clock::now();
+    while (generation_.load(std::memory_order_acquire) == generation) std::this_thread::yield();
+    yielded_ns_.fetch_add(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count(),
+        std::memory_order_relaxed);
   }
+
+  // Total time threads spent waiting past the spin phase.
+  int64_t yielded_ns() const { return yielded_ns_.load(std::memory_order_relaxed); }
 
  private:
   static constexpr int kSpins = 2000;
   const int threads_;
   alignas(64) std::atomic<int> arrived_{0};
   alignas(64) std::atomic<int> generation_{0};
+  std::atomic<int64_t> yielded_ns_{0};
 };
 
 }  // namespace doomscope::engine

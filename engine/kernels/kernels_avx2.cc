@@ -21,6 +21,7 @@ namespace {
 using avx2_detail::Exp8;
 using avx2_detail::Hmax8;
 using avx2_detail::Hsum8;
+using avx2_detail::Hsum8x8;
 
 struct Avx2 {
   using V = __m256;
@@ -31,6 +32,8 @@ struct Avx2 {
   static void Store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static float Hsum(V v) { return Hsum8(v); }
+  // out[i] = Hsum(a[i]) for i < 8, bit for bit.
+  static void Hsum8Many(const V* a, float* out) { _mm256_storeu_ps(out, Hsum8x8(a)); }
   static V LoadF16(const std::byte* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
@@ -96,20 +99,6 @@ void Softmax(float* x, int n) {
   i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_div_ps(_mm256_loadu_ps(x + i), s));
   for (; i < n; ++i) x[i] /= sum;
-}
-
-// Eight dot products at once: lane j of the result is sum(a[j]).
-static inline __m256 Hsum8x8(const __m256 a[8]) {
-  const __m256 t0 = _mm256_hadd_ps(a[0], a[1]);
-  const __m256 t1 = _mm256_hadd_ps(a[2], a[3]);
-  const __m256 t2 = _mm256_hadd_ps(a[4], a[5]);
-  const __m256 t3 = _mm256_hadd_ps(a[6], a[7]);
-  const __m256 u0 = _mm256_hadd_ps(t0, t1);  // per 128-bit half: sums 0..3 (low half lanes)
-  const __m256 u1 = _mm256_hadd_ps(t2, t3);  // sums 4..7
-  // u0 = [s0l s1l s2l s3l | s0h s1h s2h s3h], likewise u1 for 4..7.
-  const __m256 lo = _mm256_permute2f128_ps(u0, u1, 0x20);
-  const __m256 hi = _mm256_permute2f128_ps(u0, u1, 0x31);
-  return _mm256_add_ps(lo, hi);
 }
 
 void AttentionHead(const float* q, const float* k, const float* v, int64_t stride, int n_pos, int head_dim,

@@ -33,6 +33,7 @@ namespace avx512_impl {
 namespace {
 
 using avx2_detail::Hsum8;
+using avx2_detail::Hsum8x8;
 
 struct Avx512 {
   using V = __m512;
@@ -43,10 +44,15 @@ struct Avx512 {
   static void Store(float* p, V v) { _mm512_storeu_ps(p, v); }
   static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   // The 256-bit halves added first, then the AVX2 tree.
-  static float Hsum(V v) {
-    const __m256 lo = _mm512_castps512_ps256(v);
-    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    return Hsum8(_mm256_add_ps(lo, hi));
+  static __m256 Halves(V v) {
+    return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  }
+  static float Hsum(V v) { return Hsum8(Halves(v)); }
+  // out[i] = Hsum(a[i]) for i < 8, bit for bit.
+  static void Hsum8Many(const V* a, float* out) {
+    __m256 h[8];
+    for (int i = 0; i < 8; ++i) h[i] = Halves(a[i]);
+    _mm256_storeu_ps(out, Hsum8x8(h));
   }
   static V LoadF16(const std::byte* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));

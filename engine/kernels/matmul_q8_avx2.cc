@@ -64,13 +64,16 @@ void Q8Tile(const std::byte* w, size_t row_bytes, const int8_t* xq, const float*
       }
     }
   }
+  float sums[R * C];
+  int i = 0;
+  for (; i + 8 <= R * C; i += 8) _mm256_storeu_ps(sums + i, avx2_detail::Hsum8x8(&acc[0][0] + i));
+  for (; i < R * C; ++i) sums[i] = Hsum8((&acc[0][0])[i]);
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
       float& out = y[c * ldy + r];
-      const float s = Hsum8(acc[r][c]);
-      out = accumulate ? out + s : s;
+      out = accumulate ? out + sums[r * C + c] : sums[r * C + c];
     }
   }
 }

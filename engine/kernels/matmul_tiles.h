@@ -17,7 +17,7 @@
 //
 // Expects, in the enclosing namespace, a traits class T with: type V; kLanes;
 // kRegisters; Zero(); Load(const float*); Store(float*, V); Fma(a, b, c) =
-// a*b+c; float Hsum(V); LoadF16(const std::byte*); LoadBF16(const std::byte*);
+// a*b+c; float Hsum(V); Hsum8Many(const V*, float*) (eight Hsums); LoadF16(const std::byte*); LoadBF16(const std::byte*);
 // float HalfToFloat(uint16_t); float FmaScalar(a, b, c). The includer must already include <algorithm>,
 // <bit>, <cstring>, <type_traits> and <vector> (this file sits inside a
 // namespace, where standard headers must not be included).
@@ -97,11 +97,16 @@ void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int
       }
     }
   }
+  // Lane sums eight accumulators at a time where possible (same bits as one by one).
+  float sums[R * C];
+  int i = 0;
+  for (; i + 8 <= R * C; i += 8) T::Hsum8Many(&acc[0][0] + i, sums + i);
+  for (; i < R * C; ++i) sums[i] = T::Hsum((&acc[0][0])[i]);
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
-      float s = T::Hsum(acc[r][c]);
+      float s = sums[r * C + c];
       for (int64_t k = k_main; k < K; ++k) s = T::FmaScalar(rows[r].At(k), x[c * ldx + k], s);
       float& out = y[c * ldy + r];
       out = accumulate ? out + s : s;

@@ -8,12 +8,26 @@
 
 namespace doomscope::engine::kernels::avx2_detail {
 
-// Lanes added by one fixed tree: (l0+l4, l1+l5, l2+l6, l3+l7), then pairs.
+// Lanes added by one fixed pairwise tree: ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)).
 static inline float Hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
+  const __m256 t = _mm256_hadd_ps(v, v);
+  const __m256 u = _mm256_hadd_ps(t, t);
+  return _mm_cvtss_f32(_mm_add_ss(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1)));
+}
+
+// Eight of Hsum8 at once, bit for bit the same: lane i of the result is
+// Hsum8(a[i]). Nine instructions instead of about forty.
+static inline __m256 Hsum8x8(const __m256* a) {
+  const __m256 t0 = _mm256_hadd_ps(a[0], a[1]);
+  const __m256 t1 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 t2 = _mm256_hadd_ps(a[4], a[5]);
+  const __m256 t3 = _mm256_hadd_ps(a[6], a[7]);
+  // u0 = [(a0 l0..3) (a1 l0..3) (a2 l0..3) (a3 l0..3) | the same of lanes 4..7]
+  const __m256 u0 = _mm256_hadd_ps(t0, t1);
+  const __m256 u1 = _mm256_hadd_ps(t2, t3);
+  const __m256 lo = _mm256_permute2f128_ps(u0, u1, 0x20);
+  const __m256 hi = _mm256_permute2f128_ps(u0, u1, 0x31);
+  return _mm256_add_ps(lo, hi);
 }
 
 static inline float Hmax8(__m256 v) {
