@@ -101,16 +101,22 @@ void Softmax(float* x, int n) {
   for (; i < n; ++i) x[i] /= sum;
 }
 
+// The softmax is folded in: scores and their max in one pass, exponentials and
+// their sum in a second, and the weighted sum of values is divided by the sum
+// at the end (one division per head instead of one per position).
 void AttentionHead(const float* q, const float* k, const float* v, int64_t stride, int n_pos, int head_dim,
                    float* scores, float* out) {
-  const float inv_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const __m256 inv_scale = _mm256_set1_ps(1.0f / std::sqrt(static_cast<float>(head_dim)));
   const int d_main = head_dim - head_dim % 8;
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
   int t = 0;
   for (; t + 8 <= n_pos; t += 8) {
     __m256 acc[8];
+#pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
     for (int i = 0; i < d_main; i += 8) {
       const __m256 qv = _mm256_loadu_ps(q + i);
+#pragma GCC unroll 8
       for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (t + j) * stride + i), acc[j]);
     }
     __m256 s = Hsum8x8(acc);
@@ -123,18 +129,39 @@ void AttentionHead(const float* q, const float* k, const float* v, int64_t strid
       }
       s = _mm256_add_ps(s, _mm256_load_ps(tail));
     }
-    _mm256_storeu_ps(scores + t, _mm256_mul_ps(s, _mm256_set1_ps(inv_scale)));
+    s = _mm256_mul_ps(s, inv_scale);
+    vmax = _mm256_max_ps(vmax, s);
+    _mm256_storeu_ps(scores + t, s);
   }
+  float max_val = Hmax8(vmax);
   for (; t < n_pos; ++t) {
     const float* kt = k + t * stride;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < d_main; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(kt + i), acc);
-    float s = Hsum8(acc);
-    for (int i = d_main; i < head_dim; ++i) s += q[i] * kt[i];
-    scores[t] = s * inv_scale;
+    float sc = Hsum8(acc);
+    for (int i = d_main; i < head_dim; ++i) sc += q[i] * kt[i];
+    scores[t] = sc * _mm256_cvtss_f32(inv_scale);
+    max_val = std::max(max_val, scores[t]);
   }
-  Softmax(scores, n_pos);
-  for (int i = 0; i < head_dim; ++i) out[i] = 0.0f;
+  const __m256 m = _mm256_set1_ps(max_val);
+  __m256 vsum = _mm256_setzero_ps();
+  t = 0;
+  for (; t + 8 <= n_pos; t += 8) {
+    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + t), m));
+    _mm256_storeu_ps(scores + t, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  float sum = Hsum8(vsum);
+  if (t < n_pos) {
+    alignas(32) float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int j = 0; t + j < n_pos; ++j) tail[j] = scores[t + j] - max_val;
+    _mm256_store_ps(tail, Exp8(_mm256_load_ps(tail)));
+    for (int j = 0; t + j < n_pos; ++j) {
+      scores[t + j] = tail[j];
+      sum += tail[j];
+    }
+  }
+  const __m256 inv_sum = _mm256_set1_ps(1.0f / sum);
   if (head_dim <= 64 && d_main == head_dim) {
     // The whole output head stays in registers.
     __m256 o[8];
@@ -145,9 +172,10 @@ void AttentionHead(const float* q, const float* k, const float* v, int64_t strid
       const float* vt = v + tt * stride;
       for (int c = 0; c < nv; ++c) o[c] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt + 8 * c), o[c]);
     }
-    for (int c = 0; c < nv; ++c) _mm256_storeu_ps(out + 8 * c, o[c]);
+    for (int c = 0; c < nv; ++c) _mm256_storeu_ps(out + 8 * c, _mm256_mul_ps(o[c], inv_sum));
     return;
   }
+  for (int i = 0; i < head_dim; ++i) out[i] = 0.0f;
   for (int tt = 0; tt < n_pos; ++tt) {
     const __m256 a = _mm256_set1_ps(scores[tt]);
     const float* vt = v + tt * stride;
@@ -157,6 +185,8 @@ void AttentionHead(const float* q, const float* k, const float* v, int64_t strid
     }
     for (; i < head_dim; ++i) out[i] += scores[tt] * vt[i];
   }
+  const float inv = 1.0f / sum;
+  for (int i = 0; i < head_dim; ++i) out[i] *= inv;
 }
 
 void SwiGlu(const float* gate, const float* up, int n, float* out) {
