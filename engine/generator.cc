@@ -277,10 +277,10 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
   };
   std::vector<Job> jobs;
 
+  std::vector<char> was_prompt_phase(max_batch);
   admit();
   while (active > 0) {
     const Clock::time_point step_start = Clock::now();
-    std::vector<char> was_prompt_phase(max_batch);
     for (int s = 0; s < max_batch; ++s) was_prompt_phase[s] = seqs[s].in_prompt_phase();
 
     // Rows: one per decoding sequence, then prompt chunks within the budget.
