@@ -349,7 +349,24 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
   const int group = c.n_heads / c.n_kv_heads;
   const int64_t tasks = static_cast<int64_t>(n) * c.n_heads;
   float* scores = scores_[tid].data();
+  // Keys and values of one (sequence, head) are short runs scattered over the
+  // cache, too short for the hardware prefetcher to get going: fetch the next
+  // task's while this one computes.
+  auto prefetch = [&](int64_t task) {
+    if (task >= tasks) return;
+    const StepRow& row = rows[task / c.n_heads];
+    const int kvh = static_cast<int>(task % c.n_heads) / group;
+    const size_t bytes = std::min<size_t>(static_cast<size_t>(row.pos + 1) * hd * sizeof(float), 4096);
+    const char* kp = reinterpret_cast<const char*>(cache.Keys(row.slot, l, kvh));
+    const char* vp = reinterpret_cast<const char*>(cache.Values(row.slot, l, kvh));
+    for (size_t off = 0; off < bytes; off += 64) {
+      __builtin_prefetch(kp + off);
+      __builtin_prefetch(vp + off);
+    }
+  };
+  prefetch(tid);
   for (int64_t task = tid; task < tasks; task += nthreads) {
+    prefetch(task + nthreads);
     const int i = static_cast<int>(task / c.n_heads);
     const int h = static_cast<int>(task % c.n_heads);
     const StepRow& row = rows[i];

@@ -162,8 +162,37 @@ void AttentionHead(const float* q, const float* k, const float* v, int64_t strid
     }
   }
   const __m256 inv_sum = _mm256_set1_ps(1.0f / sum);
+  if (head_dim <= 16 && d_main == head_dim) {
+    // One or two vectors per head: a single chain of FMAs would wait on its
+    // own latency every position, so four interleaved partial sums run side by side.
+    const int nv = head_dim / 8;
+    __m256 o[4][2];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) o[j][0] = o[j][1] = _mm256_setzero_ps();
+    int tt = 0;
+    for (; tt + 4 <= n_pos; tt += 4) {
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) {
+        const __m256 a = _mm256_set1_ps(scores[tt + j]);
+        const float* vt = v + (tt + j) * stride;
+        o[j][0] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt), o[j][0]);
+        if (nv == 2) o[j][1] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt + 8), o[j][1]);
+      }
+    }
+    for (; tt < n_pos; ++tt) {
+      const __m256 a = _mm256_set1_ps(scores[tt]);
+      const float* vt = v + tt * stride;
+      o[0][0] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt), o[0][0]);
+      if (nv == 2) o[0][1] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vt + 8), o[0][1]);
+    }
+    for (int c = 0; c < nv; ++c) {
+      const __m256 sum4 = _mm256_add_ps(_mm256_add_ps(o[0][c], o[1][c]), _mm256_add_ps(o[2][c], o[3][c]));
+      _mm256_storeu_ps(out + 8 * c, _mm256_mul_ps(sum4, inv_sum));
+    }
+    return;
+  }
   if (head_dim <= 64 && d_main == head_dim) {
-    // The whole output head stays in registers.
+    // The whole output head stays in registers (its vectors are independent chains).
     __m256 o[8];
     const int nv = head_dim / 8;
     for (int c = 0; c < nv; ++c) o[c] = _mm256_setzero_ps();
