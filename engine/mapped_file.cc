@@ -101,18 +101,6 @@ bool ByteReader::Skip(size_t n, std::string_view field) {
   return true;
 }
 
-bool ByteReader::Seek(size_t offset, std::string_view field) {
-  if (!status_.ok()) return false;
-  if (offset > bytes_.size()) {
-    status_ = absl::InvalidArgumentError(absl::StrCat(name_, ": ", std::string(field), " at offset ",
-                                                      offset, " is past the end of the file (",
-                                                      bytes_.size(), " bytes)"));
-    return false;
-  }
-  offset_ = offset;
-  return true;
-}
-
 bool ByteReader::Fail(std::string_view message) {
   if (status_.ok()) status_ = Error(message);
   return false;

@@ -76,8 +76,6 @@ class ByteReader {
   // Returns a view of the next `n` bytes and advances past them.
   bool ReadSpan(size_t n, std::span<const std::byte>* out, std::string_view field);
   bool Skip(size_t n, std::string_view field);
-  // Moves to an absolute offset (<= size()).
-  bool Seek(size_t offset, std::string_view field);
 
   // Records `message` (prefixed with the name and current offset) as the error
   // unless one is already recorded; returns false for `return r.Fail(...)`.
