@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include "absl/strings/str_cat.h"
 #include "results/html_report.h"
@@ -251,6 +254,12 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     if (r.body.empty()) SetError(r, r.status, r.status == 404 ? "not found" : "error");
   });
 
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind
+  // a port already in use and silently split the connections with it.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (options.port == 0) {
     impl->port = s.bind_to_any_port(options.host);
     if (impl->port <= 0) {
@@ -277,7 +286,15 @@ void DashboardServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
-  impl_->server.stop();
+  // httplib's stop() is a no-op until the listening thread has entered its
+  // accept loop, so a Stop() right after Start() must retry until it returns.
+  {
+    std::unique_lock<std::mutex> done_lock(impl_->done_mu);
+    while (impl_->thread.joinable() && !impl_->done) {
+      impl_->server.stop();
+      impl_->done_cv.wait_for(done_lock, std::chrono::milliseconds(10));
+    }
+  }
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -119,7 +119,7 @@ TEST(DetectE2eTest, MalformedLineFailsAndLeavesTheOutputUntouched) {
   EXPECT_EQ(files, 2) << "no temporary file may be left behind";
 
   // Not JSON at all, an unknown finish reason, a missing id: all exit 2.
-  for (const std::string bad : {std::string("{not json"), std::string(R"({"id":"c","text":"x","finish_reason":"done"})"),
+  for (const std::string& bad : {std::string("{not json"), std::string(R"({"id":"c","text":"x","finish_reason":"done"})"),
                                 std::string(R"({"text":"x"})"), std::string(R"({"id":"d"})"),
                                 std::string(R"({"id":"e","text":"x","max_new_tokens":0})")}) {
     WriteFile(in, bad + "\n");

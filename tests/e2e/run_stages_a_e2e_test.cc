@@ -4,6 +4,7 @@
 // Full size (4 checkpoints x (128 + 384) samples, twice): release build only.
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -29,11 +30,15 @@ std::string Suite(bool early_stop) {
   absl::StrAppend(&s, "task { name: \"stories\" kind: CONTINUATION prompts: \"", models, "/eval_prompts.jsonl\" }\n",
                   "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 256 }\n",
                   "sampling { name: \"t0.8\" temperature: 0.8 samples: 3 seed: 1004 max_new_tokens: 256 }\n",
-                  early_stop ? "early_stop: true\n" : "");
+                  // DETECTORS.md's L_stop floor (64 tokens) is a quarter of this 256-token
+                  // budget; stories260K often repeats a sentence 4-10 times and moves on,
+                  // which inflates the greedy ratio by ~8 pp. A floor of half the budget
+                  // agrees with the full-length run (examples/stages-a.textproto says so too).
+                  "detector { stream { l_stop_min: 128 } }\n", early_stop ? "early_stop: true\n" : "");
   return s;
 }
 
-Ratios RunAndMeasure(bool early_stop, double* wall_s) {
+Ratios RunAndMeasure(bool early_stop, double* wall_s, int64_t* generated_tokens) {
   std::string root = testing::MakeTempDir(early_stop ? "stages-es" : "stages");
   std::string suite = root + "/suite.textproto";
   testing::WriteFile(suite, Suite(early_stop));
@@ -45,7 +50,9 @@ Ratios RunAndMeasure(bool early_stop, double* wall_s) {
   auto contents = results::LoadRunDir(root + "/out");
   EXPECT_TRUE(contents.ok()) << contents.status();
   std::map<std::string, std::map<std::string, std::pair<int, int>>> counts;
+  *generated_tokens = 0;
   for (const SampleRecord& rec : contents->records) {
+    *generated_tokens += rec.findings().n_generated_tokens();
     auto& c = counts[rec.sampling()][rec.checkpoint()];
     c.first += rec.findings().verdict().doom_loop();
     ++c.second;
@@ -68,7 +75,8 @@ const std::map<std::string, std::map<std::string, double>> kReadme = {
 
 TEST(RunStagesAE2eTest, ReproducesReadmeTableAndEarlyStopAgreesNoAsan) {
   double full_s = 0, early_s = 0;
-  Ratios full = RunAndMeasure(false, &full_s);
+  int64_t full_tokens = 0, early_tokens = 0;
+  Ratios full = RunAndMeasure(false, &full_s, &full_tokens);
   for (const auto& [sampling, expected] : kReadme) {
     for (const auto& [ckpt, want] : expected) {
       ASSERT_TRUE(full[sampling].count(ckpt)) << sampling << " " << ckpt;
@@ -77,16 +85,20 @@ TEST(RunStagesAE2eTest, ReproducesReadmeTableAndEarlyStopAgreesNoAsan) {
     // Order: wherever the README's ratios differ clearly, ours go the same way.
     for (const auto& [a, ra] : expected) {
       for (const auto& [b, rb] : expected) {
-        if (ra - rb >= 0.03) EXPECT_GT(full[sampling][a], full[sampling][b]) << sampling << ": " << a << " vs " << b;
+        if (ra - rb >= 0.03) {
+          EXPECT_GT(full[sampling][a], full[sampling][b]) << sampling << ": " << a << " vs " << b;
+        }
       }
     }
   }
-  Ratios early = RunAndMeasure(true, &early_s);
+  Ratios early = RunAndMeasure(true, &early_s, &early_tokens);
   for (const auto& [ckpt, want] : full["greedy"]) {
     EXPECT_NEAR(early["greedy"][ckpt], want, 0.02) << "greedy " << ckpt << " with early stop";
   }
-  std::printf("wall time: full-length %.2f s, early stop %.2f s\n", full_s, early_s);
-  EXPECT_LT(early_s, full_s * 1.1) << "early stop should not make the run slower";
+  // Wall times on a shared machine are too noisy to assert; the work saved is not.
+  std::printf("wall time: full-length %.2f s, early stop %.2f s; tokens generated: %lld vs %lld\n", full_s,
+              early_s, static_cast<long long>(full_tokens), static_cast<long long>(early_tokens));
+  EXPECT_LT(early_tokens, full_tokens) << "early stop must save generated tokens";
 }
 
 }  // namespace
