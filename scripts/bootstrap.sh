@@ -8,9 +8,12 @@ scripts/install_deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)"
 
-DOOMSCOPE=build/release/runners/doomscope
+DOOMSCOPE=build/release/doomscope
 "$DOOMSCOPE" --version
-# The main job: doom-loop detection on the bundled example generations.
-mkdir -p out
-"$DOOMSCOPE" detect --input examples/generations.jsonl --output out/findings.jsonl --group-by model
-echo "Per-sample findings: out/findings.jsonl"
+# The main job on its embedded default: the four stage checkpoints of
+# ../shared/models/stages-a (pretrain -> SFT -> DPO -> RL), 2048 samples through
+# the bundled engine and the detectors, then the stage table as a dashboard.
+# Rerunning resumes: samples already in out/stages-a are not generated again.
+"$DOOMSCOPE" run --out out/stages-a
+"$DOOMSCOPE" report out/stages-a --html out/stages-a/report.html
+echo "Dashboard: out/stages-a/report.html   (live: $DOOMSCOPE serve out/stages-a)"

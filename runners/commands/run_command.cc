@@ -1,4 +1,4 @@
-// `doomscope run --suite FILE [--out DIR] [--shard i/n] [--threads N]`
+// `doomscope run [--suite FILE] [--out DIR] [--shard i/n] [--threads N] [--shared DIR]`
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include "runners/command.h"
 #include "runners/commands/commands.h"
 #include "runners/common_flags.h"
+#include "runners/default_suite.h"
 #include "runners/progress.h"
 #include "runners/run_suite.h"
 
@@ -23,11 +24,17 @@ int RunRun(const std::vector<std::string>& args) {
   }
   RunOptions options;
   options.suite_path = absl::GetFlag(FLAGS_suite);
-  if (options.suite_path.empty()) {
-    std::fprintf(stderr, "doomscope run: --suite FILE is required\n");
-    return kExitBadInput;
-  }
   options.out_dir = absl::GetFlag(FLAGS_out);
+  if (options.suite_path.empty()) {
+    if (options.out_dir.empty()) options.out_dir = "out/stages-a";
+    absl::StatusOr<std::string> suite = WriteDefaultSuite(SharedDir(), options.out_dir);
+    if (!suite.ok()) {
+      std::fprintf(stderr, "doomscope run: %s\n", std::string(suite.status().message()).c_str());
+      return kExitBadInput;
+    }
+    std::fprintf(stderr, "doomscope run: no --suite, running the embedded default (%s)\n", suite->c_str());
+    options.suite_path = *suite;
+  }
   absl::StatusOr<Shard> shard = ParseShard(absl::GetFlag(FLAGS_shard));
   if (!shard.ok()) {
     std::fprintf(stderr, "doomscope run: %s\n", std::string(shard.status().message()).c_str());
@@ -64,11 +71,13 @@ Command RunCommand() {
   return Command{
       .name = "run",
       .summary = "Run a suite of checkpoints x tasks x sampling configs and store every sample",
-      .usage = "doomscope run --suite FILE [--out DIR] [--shard i/n] [--threads N]\n"
+      .usage = "doomscope run [--suite FILE] [--out DIR] [--shard i/n] [--threads N] [--shared DIR]\n"
                "  Generates every planned sample not yet stored in DIR (default runs/<suite name>),\n"
                "  runs the doom-loop detectors and task scorers on each, appends crash-safe records,\n"
-               "  and writes DIR/summary.json. Rerun the same command to resume after a crash.",
-      .flags = {"suite", "out", "shard", "threads"},
+               "  and writes DIR/summary.json. Rerun the same command to resume after a crash.\n"
+               "  Without --suite it runs the embedded default: the four stages-a checkpoints of the\n"
+               "  shared data folder (--shared, $DOOMSCOPE_SHARED or ../shared) into out/stages-a.",
+      .flags = {"suite", "out", "shard", "threads", "shared"},
       .run = &RunRun,
   };
 }
