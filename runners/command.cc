@@ -56,6 +56,19 @@ std::string FlagName(std::string_view arg) {
   return std::string(arg.substr(0, arg.find('=')));
 }
 
+// Flags may be written GNU-style (--max-new-tokens) or as absl names them
+// (--max_new_tokens): hyphens in the name part become underscores.
+std::string UnderscoreFlagName(std::string_view arg) {
+  std::string out(arg);
+  if (arg.size() < 3 || arg[0] != '-') return out;
+  const size_t start = arg[1] == '-' ? 2 : 1;
+  const size_t end = std::min(out.find('='), out.size());
+  for (size_t i = start; i < end; ++i) {
+    if (out[i] == '-') out[i] = '_';
+  }
+  return out;
+}
+
 // absl accepts any registered flag; a command accepts only its own.
 bool CheckFlagsBelong(const Command& c, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -99,13 +112,18 @@ int RunCommandLine(int argc, char** argv) {
   std::string program = "doomscope " + std::string(command->name);
   std::vector<char*> args;
   args.push_back(program.data());
+  std::vector<std::string> spelled;  // flags as absl spells them, alive for ParseCommandLine
+  spelled.reserve(static_cast<size_t>(argc));
+  bool flags_done = false;
   for (int i = 2; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--help" || a == "-h" || a == "--helpfull" || a == "-help") {
+    if (!flags_done && (a == "--help" || a == "-h" || a == "--helpfull" || a == "-help")) {
       PrintCommandHelp(*command, stdout);
       return kExitOk;
     }
-    args.push_back(argv[i]);
+    if (a == "--") flags_done = true;
+    spelled.push_back(flags_done ? std::string(a) : UnderscoreFlagName(a));
+    args.push_back(spelled.back().data());
   }
   if (!CheckFlagsBelong(*command, static_cast<int>(args.size()), args.data())) return kExitBadInput;
   std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

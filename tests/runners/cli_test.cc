@@ -31,5 +31,17 @@ TEST(CliTest, UnknownCommandIsAUsageError) {
   EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos);
 }
 
+TEST(CliTest, FlagsMayBeSpelledWithHyphensOrUnderscores) {
+  const std::string dir = testing::MakeTempDir("cli");
+  testing::WriteFile(dir + "/in.jsonl", "{\"id\":\"a\",\"text\":\"x\",\"finish_reason\":\"stop\",\"model\":\"m\"}\n");
+  for (const char* group : {"--group-by=model", "--group_by=model", "--group-by model"}) {
+    auto r = RunDoomscope("detect --input " + dir + "/in.jsonl --output " + dir + "/out.jsonl " + group);
+    EXPECT_EQ(r.exit_code, 0) << group << ": " << r.err;
+  }
+  auto unknown = RunDoomscope("detect --input " + dir + "/in.jsonl --no-such-flag=1");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown flag --no_such_flag"), std::string::npos) << unknown.err;
+}
+
 }  // namespace
 }  // namespace doomscope
