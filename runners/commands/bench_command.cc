@@ -178,8 +178,8 @@ Command BenchCommand() {
   return Command{
       .name = "bench",
       .summary = "Engine speed per batch size as a share of measured memory bandwidth and FMA peak",
-      .usage = "doomscope bench --model PATH [--batch 1,8,32,64] [--threads N] [--prompt_tokens 512] "
-               "[--gen_tokens 128] [--json]",
+      .usage = "doomscope bench --model PATH [--batch 1,8,32,64] [--threads N] [--prompt-tokens 512] "
+               "[--gen-tokens 128] [--json]",
       .flags = {"model", "batch", "threads", "prompt_tokens", "gen_tokens", "json"},
       .run = RunBench,
   };
