@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,13 @@ std::vector<SampleRecord> RawRecords(const std::string& dir) {
   return out;
 }
 
+// Distinct sample ids stored in DIR so far (a torn tail is dropped, as a resume does).
+size_t UniqueSampleCount(const std::string& dir) {
+  std::set<std::string> ids;
+  for (const SampleRecord& r : RawRecords(dir)) ids.insert(r.sample_id());
+  return ids.size();
+}
+
 pid_t Spawn(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -87,10 +95,17 @@ TEST(RunResumeE2eTest, SigkillAtRandomPointsThenResumeStoresEachSampleOnce) {
   unsigned seed = device();
   std::mt19937 rng(seed);
   SCOPED_TRACE(absl::StrCat("kill schedule seed ", seed, ", reference run ", reference_s, " s"));
+  // Each kill lands at a random moment within the work still left: the delay
+  // is drawn from [startup, 60% of the reference time scaled by the share of
+  // samples not yet stored], so later, shorter resumes are still interrupted
+  // whatever the machine's load (a fixed window let them finish first).
+  const double total = static_cast<double>(reference.size());
   int kills = 0;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    std::uniform_real_distribution<double> delay(0.02, std::max(0.05, reference_s * 0.6));
-    double wait_s = delay(rng);
+  for (int attempt = 0; attempt < 10 && kills < 4; ++attempt) {
+    double stored = fs::exists(results::RecordsDir(killed_dir)) ? UniqueSampleCount(killed_dir) : 0;
+    if (stored >= total) break;
+    double window = std::max(0.05, reference_s * 0.6 * (total - stored) / total);
+    double wait_s = std::uniform_real_distribution<double>(0.02, window)(rng);
     pid_t pid = Spawn({testing::DoomscopeBinary(), "run", "--suite", suite, "--out", killed_dir, "--threads", "2"});
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
@@ -101,7 +116,7 @@ TEST(RunResumeE2eTest, SigkillAtRandomPointsThenResumeStoresEachSampleOnce) {
       ++kills;
     }
   }
-  EXPECT_GE(kills, 3) << "the run finished before most kills; the test did not exercise crashes";
+  EXPECT_GE(kills, 3) << "the runs finished before most kills; the test did not exercise crashes";
 
   testing::CommandResult resumed =
       testing::RunDoomscope(absl::StrCat("run --suite ", suite, " --out ", killed_dir, " --threads 2"));
