@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "detectors/utf8.h"  // AppendUtf8, kReplacementChar
+
 namespace doomscope {
 
 struct NormalizedText {
@@ -39,8 +41,6 @@ struct NormalizedText {
   int64_t code_points = 0;  // code points in utf8
   bool ascii = true;        // every byte of utf8 is < 0x80
 };
-
-inline constexpr int32_t kReplacementChar = 0xFFFD;
 
 // Normalizes `raw` into `*out` (its buffers are reused).
 void NormalizeText(std::string_view raw, int keep_run_min, NormalizedText* out);
@@ -63,7 +63,6 @@ int64_t CountCodePoints(std::string_view raw);
 // `*out`. Invalid input bytes decode as U+FFFD.
 void DecodeUtf8(std::string_view utf8, std::vector<int32_t>* out);
 
-void AppendUtf8(int32_t code_point, std::string* out);
 std::string EncodeUtf8(std::span<const int32_t> code_points);
 
 // Decodes one code point at `s[*pos]` and advances `*pos` (by 1 on an invalid

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "detectors/normalize.h"
 #include "gtest/gtest.h"
 #include "results/json/json.h"
@@ -110,7 +111,7 @@ TEST(LocateTailLoop, PhaseFollowsTheUnitNotTheLongestStretch) {
 
 TEST(LocateTailLoop, TruncatedPreviewTakesThePeriodFromOccurrences) {
   std::string unit;
-  for (int i = 0; i < 30; ++i) unit += "w" + std::to_string(i) + "x ";  // ~130 chars
+  for (int i = 0; i < 30; ++i) unit += absl::StrCat("w", i, "x ");  // ~130 chars
   unit += unit + "end. ";  // ~265 chars, primitive; the preview keeps 200
   const std::string prefix = "Here is my long answer. ";
   const std::string text = prefix + Repeat(unit, 4);
