@@ -5,8 +5,8 @@
 // engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
 //
 // Why no BF16 dot instructions: they would round float activations to bf16,
-// changing the numerics of the float weight types. Q8_0 uses the AVX2 integer
-// kernel (matmul_q8.h) on AVX-512 machines too.
+// changing the numerics of the float weight types. Q8_0 uses the VNNI integer
+// kernel (matmul_q8_avx512.cc) where the CPU has VNNI, else the AVX2 one.
 
 // GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
 // self-initialization, and -Wuninitialized reports every inlined use (GCC bug
@@ -69,9 +69,9 @@ struct Avx512 {
 
 #include "engine/kernels/matmul_tiles.h"
 
-// Q8_0 runs the AVX2 integer kernel (same instructions, tested on every AVX2 machine).
 void Matmul(const MatmulArgs& a) {
-  if (a.w.dtype == DType::kQ8_0) return MatmulQ8Avx2(a);
+  static const bool vnni = HostCpuFeatures().avx512vnni;
+  if (a.w.dtype == DType::kQ8_0) return vnni ? MatmulQ8Avx512Vnni(a) : MatmulQ8Avx2(a);
   MatmulAny<Avx512>(a);
 }
 

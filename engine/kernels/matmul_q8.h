@@ -26,6 +26,8 @@ void QuantizeRowQ8Avx2(const float* x, int64_t k, int8_t* q, float* d);
 // MatmulArgs with a Q8_0 weight (cols % 32 == 0).
 void MatmulQ8Scalar(const MatmulArgs& a);
 void MatmulQ8Avx2(const MatmulArgs& a);
+// AVX-512 with VNNI (vpdpbusd): only where HostCpuFeatures().avx512vnni.
+void MatmulQ8Avx512Vnni(const MatmulArgs& a);
 
 }  // namespace doomscope::engine::kernels
 
