@@ -139,7 +139,10 @@ Transformer::Transformer(const ModelWeights& weights, const kernels::KernelTable
   for (const LayerWeights& L : weights.layers) {
     attn_norm_.push_back(VectorToFloats(L.attn_norm));
     ffn_norm_.push_back(VectorToFloats(L.ffn_norm));
+    packed_.push_back(PackedLayer{k.pack(L.wq), k.pack(L.wk), k.pack(L.wv), k.pack(L.wo), k.pack(L.w_gate),
+                                  k.pack(L.w_up), k.pack(L.w_down)});
   }
+  packed_classifier_ = k.pack(weights.classifier);
   final_norm_ = VectorToFloats(weights.final_norm);
 }
 
@@ -183,8 +186,8 @@ void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_p
   }
 }
 
-void Transformer::Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads,
-                         bool accumulate) const {
+void Transformer::Matmul(const TensorView& w, const kernels::PackedMatrix& packed, const float* x, int n, float* y,
+                         int tid, int nthreads, bool accumulate) const {
   // Contiguous runs of output rows, rounded to 16 so tiles stay whole.
   const int64_t per = (w.rows + nthreads - 1) / nthreads;
   const int64_t rounded = (per + 15) / 16 * 16;
@@ -193,6 +196,7 @@ void Transformer::Matmul(const TensorView& w, const float* x, int n, float* y, i
   if (begin >= end) return;
   kernels::MatmulArgs a;
   a.w = w;
+  a.packed = packed.data();
   a.x = x;
   a.ldx = w.cols;
   a.n_rows = n;
@@ -294,12 +298,13 @@ void Transformer::StepThread(std::span<const StepRow> rows, KvCache& cache, floa
     kernels_.rmsnorm(x_.data() + static_cast<size_t>(logit_rows_[j]) * dim, final_norm_.data(), dim, c.norm_eps,
                      xl + static_cast<size_t>(j) * dim);
   }
-  Matmul(weights_.classifier, xl, n_logits, logits, tid, nthreads);
+  Matmul(weights_.classifier, packed_classifier_, xl, n_logits, logits, tid, nthreads);
 }
 
 void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& cache, int tid, int nthreads) {
   const ModelConfig& c = config();
   const LayerWeights& L = weights_.layers[l];
+  const PackedLayer& P = packed_[l];
   const int n = static_cast<int>(rows.size());
   const int dim = c.dim, hd = c.head_dim, hidden = c.hidden_dim;
   float* xb = xb_[tid].data();
@@ -317,11 +322,13 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
     const bool is_q = u < c.n_heads;
     const bool is_k = !is_q && u < c.n_heads + c.n_kv_heads;
     const TensorView& w = is_q ? L.wq : is_k ? L.wk : L.wv;
+    const kernels::PackedMatrix& packed = is_q ? P.wq : is_k ? P.wk : P.wv;
     const int head = is_q ? u : is_k ? u - c.n_heads : u - c.n_heads - c.n_kv_heads;
     float* out = is_q ? q_.data() : is_k ? k_.data() : v_.data();
     const int width = is_q ? q_dim_ : kv_dim_;
     kernels::MatmulArgs a;
     a.w = w;
+    a.packed = packed.data();
     a.x = xb;
     a.ldx = dim;
     a.n_rows = n;
@@ -376,15 +383,15 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
                             att_.data() + static_cast<size_t>(i) * q_dim_ + h * hd);
   }
   Barrier();
-  Matmul(L.wo, att_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
+  Matmul(L.wo, P.wo, att_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
   Barrier();
   for (int i = 0; i < n; ++i) {
     kernels_.rmsnorm(x_.data() + static_cast<size_t>(i) * dim, ffn_norm_[l].data(), dim, c.norm_eps,
                      xb + static_cast<size_t>(i) * dim);
   }
   // Gate and up over the same share of hidden features, so SwiGLU needs no barrier.
-  Matmul(L.w_gate, xb, n, hb_.data(), tid, nthreads);
-  Matmul(L.w_up, xb, n, hb2_.data(), tid, nthreads);
+  Matmul(L.w_gate, P.w_gate, xb, n, hb_.data(), tid, nthreads);
+  Matmul(L.w_up, P.w_up, xb, n, hb2_.data(), tid, nthreads);
   {
     const int64_t per = (hidden + nthreads - 1) / nthreads;
     const int64_t rounded = (per + 15) / 16 * 16;
@@ -396,7 +403,7 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
     }
   }
   Barrier();
-  Matmul(L.w_down, hb_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
+  Matmul(L.w_down, P.w_down, hb_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
   Barrier();
 }
 

@@ -76,8 +76,8 @@ class Transformer {
   void AttentionLayer(int layer, std::span<const StepRow> rows, KvCache& cache, int tid, int nthreads);
   // This thread's contiguous share of w's output rows (16-row aligned):
   // y[:, share] = x * w[share]^T, or += with `accumulate`.
-  void Matmul(const TensorView& w, const float* x, int n, float* y, int tid, int nthreads,
-              bool accumulate = false) const;
+  void Matmul(const TensorView& w, const kernels::PackedMatrix& packed, const float* x, int n, float* y, int tid,
+              int nthreads, bool accumulate = false) const;
   void Rope(float* head, int pos) const;
   void Barrier();
 
@@ -85,6 +85,13 @@ class Transformer {
   const kernels::KernelTable& kernels_;
   int q_dim_ = 0;
   int kv_dim_ = 0;
+  // Each weight matrix in the layout the kernels read fastest, made once
+  // (KernelTable::pack); empty where they read the stored one.
+  struct PackedLayer {
+    kernels::PackedMatrix wq, wk, wv, wo, w_gate, w_up, w_down;
+  };
+  std::vector<PackedLayer> packed_;
+  kernels::PackedMatrix packed_classifier_;
   // Norm gains converted to float32 once (whatever their stored type).
   std::vector<std::vector<float>> attn_norm_, ffn_norm_;
   std::vector<float> final_norm_;

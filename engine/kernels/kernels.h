@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "engine/cpu_features.h"
 #include "engine/model_weights.h"
@@ -30,8 +31,29 @@ namespace doomscope::engine::kernels {
 // [row_begin, row_end); with `accumulate`, y[n * ldy + r] += that sum (one
 // rounding: the sum is formed first, then added, as run.c's residual adds).
 // K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
+// A weight matrix copied into the layout one table's matmul reads fastest
+// (KernelTable::pack), made once when a model is loaded. Empty when the table
+// reads the stored layout. 64-byte aligned.
+class PackedMatrix {
+ public:
+  PackedMatrix() = default;
+  explicit PackedMatrix(size_t bytes);
+  bool empty() const { return bytes_ == 0; }
+  size_t size() const { return bytes_; }
+  std::byte* data() { return aligned_; }
+  const std::byte* data() const { return aligned_; }
+
+ private:
+  std::unique_ptr<std::byte[]> storage_;
+  std::byte* aligned_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 struct MatmulArgs {
   TensorView w;
+  // w as KernelTable::pack made it for this table, or null (the table then
+  // reads w itself, giving the same bits, only slower).
+  const std::byte* packed = nullptr;
   const float* x = nullptr;
   int64_t ldx = 0;
   int n_rows = 0;
@@ -46,6 +68,9 @@ struct KernelTable {
   Isa isa = Isa::kScalar;
   // Single-threaded: callers split [row_begin, row_end) across threads.
   void (*matmul)(const MatmulArgs& args);
+  // The copy of `w` that matmul reads fastest as MatmulArgs::packed, or an
+  // empty one when it reads w as stored.
+  PackedMatrix (*pack)(const TensorView& w);
   // out[i] = weight[i] * (x[i] / sqrt(mean(x^2) + eps)), as run.c's rmsnorm.
   void (*rmsnorm)(const float* x, const float* weight, int n, float eps, float* out);
   // One query head attending over positions [0, n_pos): scores_t = q.k_t /
@@ -67,6 +92,9 @@ struct KernelTable {
   // For bench: the sum of n floats (a pure streaming read).
   float (*sum_floats)(const float* x, size_t n);
 };
+
+// KernelTable::pack of the tables that read every matrix as stored.
+PackedMatrix NoPacking(const TensorView& w);
 
 // The table for `isa` (which must be supported: IsaSupported(isa)).
 const KernelTable& KernelsFor(Isa isa);

@@ -283,6 +283,7 @@ const KernelTable& Avx2Kernels() {
   static const KernelTable table = {
       .isa = Isa::kAvx2,
       .matmul = avx2_impl::Matmul,
+      .pack = NoPacking,
       .rmsnorm = avx2_impl::RmsNorm,
       .attention_head = avx2_impl::AttentionHead,
       .swiglu = avx2_impl::SwiGlu,

@@ -6,7 +6,8 @@
 //
 // Why no BF16 dot instructions: they would round float activations to bf16,
 // changing the numerics of the float weight types. Q8_0 uses the VNNI integer
-// kernel (matmul_q8_avx512.cc) where the CPU has VNNI, else the AVX2 one.
+// kernel (matmul_q8_avx512.cc, weights packed once per model) where the CPU
+// has VNNI, else the AVX2 one.
 
 // GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
 // self-initialization, and -Wuninitialized reports every inlined use (GCC bug
@@ -118,6 +119,7 @@ const KernelTable& Avx512Kernels() {
     KernelTable t = Avx2Kernels();
     t.isa = Isa::kAvx512;
     t.matmul = avx512_impl::Matmul;
+    t.pack = HostCpuFeatures().avx512vnni ? PackQ8ForVnni : NoPacking;
     t.fma_loop = avx512_impl::FmaLoop;
     t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;
     t.sum_floats = avx512_impl::SumFloats;

@@ -135,6 +135,7 @@ const KernelTable& ScalarKernels() {
   static const KernelTable table = {
       .isa = Isa::kScalar,
       .matmul = Matmul,
+      .pack = NoPacking,
       .rmsnorm = RmsNorm,
       .attention_head = AttentionHead,
       .swiglu = SwiGlu,

@@ -50,4 +50,49 @@ void MatmulQ8Scalar(const MatmulArgs& a) {
   }
 }
 
+size_t PackedQ8GroupStride(int64_t cols) {
+  const size_t bytes = static_cast<size_t>(cols / 32) * (32 * kQ8GroupRows + 2 * kQ8GroupRows);
+  return (bytes + 63) / 64 * 64;  // each group starts on a cache line
+}
+
+int64_t PackedQ8Groups(int64_t rows) { return (rows + kQ8GroupRows - 1) / kQ8GroupRows; }
+
+void PackQ8Groups(const TensorView& w, int64_t g0, int64_t g1, std::byte* out) {
+  const int64_t blocks = w.cols / 32;
+  const size_t row_bytes = static_cast<size_t>(blocks) * kQ8_0BlockBytes;
+  const size_t stride = PackedQ8GroupStride(w.cols);
+  for (int64_t g = g0; g < g1; ++g) {
+    std::byte* group = out + static_cast<size_t>(g - g0) * stride;
+    std::byte* scales = group + static_cast<size_t>(blocks) * 32 * kQ8GroupRows;
+    for (int i = 0; i < kQ8GroupRows; ++i) {
+      const int64_t r = g * kQ8GroupRows + i;
+      const std::byte* row = r < w.rows ? w.data + static_cast<size_t>(r) * row_bytes : nullptr;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const std::byte* block = row != nullptr ? row + b * kQ8_0BlockBytes : nullptr;
+        std::byte* quants = group + static_cast<size_t>(b) * 32 * kQ8GroupRows;
+        for (int k = 0; k < 32; ++k) {
+          // Padding rows hold w = 0 with scale 0.
+          const std::byte q = block != nullptr ? block[2 + k] : std::byte{0};
+          quants[(k / 4) * 4 * kQ8GroupRows + 4 * i + k % 4] = q ^ std::byte{0x80};
+        }
+        std::byte* scale = scales + (static_cast<size_t>(b) * kQ8GroupRows + i) * 2;
+        scale[0] = block != nullptr ? block[0] : std::byte{0};
+        scale[1] = block != nullptr ? block[1] : std::byte{0};
+      }
+    }
+  }
+}
+
+PackedMatrix PackQ8ForVnni(const TensorView& w) {
+  if (w.dtype != DType::kQ8_0) return {};
+  const int64_t groups = PackedQ8Groups(w.rows);
+  PackedMatrix packed(static_cast<size_t>(groups) * PackedQ8GroupStride(w.cols));
+  // Groups are independent: large matrices pack on all cores.
+#pragma omp parallel for schedule(static) if (groups > 256)
+  for (int64_t g = 0; g < groups; ++g) {
+    PackQ8Groups(w, g, g + 1, packed.data() + static_cast<size_t>(g) * PackedQ8GroupStride(w.cols));
+  }
+  return packed;
+}
+
 }  // namespace doomscope::engine::kernels

@@ -319,6 +319,53 @@ TEST(QuantizeRowQ8Test, Avx2MatchesScalarBitForBit) {
   EXPECT_EQ(qa[66], 0);   // -0.5 -> -0 (even)
 }
 
+// The VNNI kernel keeps the scalar reference's chain of roundings, so it must
+// give its bits exactly: from packed weights (what the engine passes) and
+// from the stored ones, for any row range (unaligned to the 16-row groups,
+// as threads and heads split them) and with the residual add.
+TEST(Q8VnniTest, GivesTheScalarBitsPackedOrNotForAnyRowRange) {
+  if (!HostCpuFeatures().avx512vnni) GTEST_SKIP() << "avx512 vnni is not available on this CPU";
+  for (int64_t K : {32, 96, 576}) {
+    for (int64_t M : {1, 15, 16, 17, 37, 64}) {
+      const TestMatrix m = MakeMatrix(DType::kQ8_0, M, K, static_cast<uint32_t>(7 * K + M));
+      const PackedMatrix packed = PackQ8ForVnni(m.view());
+      ASSERT_EQ(packed.size(), static_cast<size_t>(PackedQ8Groups(M)) * PackedQ8GroupStride(K));
+      for (int N : {1, 2, 3, 4, 5, 9, 13}) {
+        const std::vector<float> x = RandomFloats(static_cast<size_t>(N * K), static_cast<uint32_t>(N * 31 + K));
+        const std::vector<float> start = RandomFloats(static_cast<size_t>(N * M), 77);
+        for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, M}, {M / 3, M - M / 4}}) {
+          if (begin >= end) continue;
+          for (bool accumulate : {false, true}) {
+            std::vector<float> want = start, raw = start, fast = start;
+            MatmulArgs a;
+            a.w = m.view();
+            a.x = x.data();
+            a.ldx = K;
+            a.n_rows = N;
+            a.ldy = M;
+            a.row_begin = begin;
+            a.row_end = end;
+            a.accumulate = accumulate;
+            a.y = want.data();
+            MatmulQ8Scalar(a);
+            a.y = raw.data();
+            MatmulQ8Avx512Vnni(a);
+            a.y = fast.data();
+            a.packed = packed.data();
+            MatmulQ8Avx512Vnni(a);
+            for (size_t i = 0; i < want.size(); ++i) {
+              ASSERT_TRUE(SameBits(raw[i], want[i]) && SameBits(fast[i], want[i]))
+                  << "K=" << K << " M=" << M << " N=" << N << " rows [" << begin << ", " << end
+                  << ") accumulate=" << accumulate << " i=" << i << ": scalar " << want[i] << ", unpacked " << raw[i]
+                  << ", packed " << fast[i];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(CpuFeaturesTest, DefaultIsaIsSupportedAndParsable) {
   EXPECT_TRUE(IsaSupported(DefaultIsa()));
   EXPECT_TRUE(IsaSupported(Isa::kScalar));
