@@ -32,11 +32,27 @@ __attribute__((target("avx2"))) size_t CommonSuffixBytesAvx2(const uint8_t* a_en
   }
   return k + CommonSuffixBytes(a_end - k, b_end - k, max - k);
 }
+
+// The same, one 64-byte vector a step.
+__attribute__((target("avx512f,avx512bw"))) size_t CommonSuffixBytesAvx512(const uint8_t* a_end,
+                                                                          const uint8_t* b_end, size_t max) {
+  size_t k = 0;
+  while (k + 64 <= max) {
+    const __m512i a = _mm512_loadu_si512(a_end - k - 64);
+    const __m512i b = _mm512_loadu_si512(b_end - k - 64);
+    const uint64_t diff = _mm512_cmpneq_epi8_mask(a, b);  // bit j: byte at a_end - k - 64 + j differs
+    if (diff != 0) return k + static_cast<size_t>(__builtin_clzll(diff));
+    k += 64;
+  }
+  return k + CommonSuffixBytes(a_end - k, b_end - k, max - k);
+}
 #endif
 
 size_t CommonSuffixBytesWide(const uint8_t* a_end, const uint8_t* b_end, size_t max) {
 #if defined(__x86_64__) && defined(__GNUC__)
+  static const bool avx512 = __builtin_cpu_supports("avx512bw");
   static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx512) return CommonSuffixBytesAvx512(a_end, b_end, max);
   if (avx2) return CommonSuffixBytesAvx2(a_end, b_end, max);
 #endif
   return CommonSuffixBytes(a_end, b_end, max);

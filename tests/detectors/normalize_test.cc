@@ -2,6 +2,7 @@
 // repair, code point counts.
 #include "detectors/normalize.h"
 
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -74,6 +75,54 @@ TEST(NormalizeTest, FastPathAgreesWithByteByByteFolding) {
     expect += "word" + std::to_string(i) + " ";
   }
   EXPECT_EQ(Norm(text).utf8, expect);
+}
+
+// DETECTORS.md's folding written plainly, for valid UTF-8 whose only
+// whitespace is ASCII: the reference the SIMD fast paths must agree with.
+std::string ReferenceFold(const std::string& s, int keep) {
+  auto is_space = [](unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); };
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    if (!is_space(static_cast<unsigned char>(s[i]))) {
+      out += s[i++];
+      continue;
+    }
+    size_t j = i;
+    int breaks = 0;
+    while (j < s.size() && is_space(static_cast<unsigned char>(s[j]))) {
+      const char c = s[j];
+      const bool cr_alone = c == '\r' && !(j + 1 < s.size() && s[j + 1] == '\n');
+      breaks += c == '\n' || c == '\v' || c == '\f' || (c >= 0x1C && c <= 0x1E) || cr_alone;
+      ++j;
+    }
+    out += static_cast<int>(j - i) >= keep ? s.substr(i, j - i) : breaks >= 2 ? "\n\n" : " ";
+    i = j;
+  }
+  return out;
+}
+
+// Mostly single-spaced prose (the SIMD blocks' fast case) with every kind of
+// break in it at random places: each position of a 64-byte block gets hit.
+TEST(NormalizeTest, SimdFastPathsAgreeWithAPlainFoldOnRandomText) {
+  std::mt19937 rng(2026);
+  const char* rare[] = {"\n", "\n\n", "  ", "\t", "\r\n", "\r", " \n ", "\xC3\xA9", "\x0B", "\x1C", "\x1F"};
+  for (int t = 0; t < 300; ++t) {
+    std::string text;
+    const int words = 100 + static_cast<int>(rng() % 400);
+    for (int w = 0; w < words; ++w) {
+      text += std::string(1 + rng() % 9, static_cast<char>('a' + rng() % 26));
+      if (rng() % 8 == 0) {
+        text += rare[rng() % (sizeof(rare) / sizeof(rare[0]))];
+      } else if (rng() % 200 == 0) {
+        text += std::string(128 + rng() % 8, rng() % 2 ? ' ' : '\n');  // at or past keep_run_min
+      } else {
+        text += ' ';
+      }
+    }
+    const std::string want = ReferenceFold(text, 128);
+    ASSERT_EQ(Norm(text).utf8, want) << "text " << t;
+    ASSERT_EQ(CountNormalizedCodePoints(text, 128), CountCodePoints(want)) << "text " << t;
+  }
 }
 
 TEST(NormalizeTest, DecodeAndEncodeRoundTrip) {
