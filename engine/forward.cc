@@ -318,51 +318,62 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
   const int units = c.n_heads + 2 * c.n_kv_heads;
   const int u0 = static_cast<int>(static_cast<int64_t>(units) * tid / nthreads);
   const int u1 = static_cast<int>(static_cast<int64_t>(units) * (tid + 1) / nthreads);
-  for (int u = u0; u < u1; ++u) {
-    const bool is_q = u < c.n_heads;
-    const bool is_k = !is_q && u < c.n_heads + c.n_kv_heads;
-    const TensorView& w = is_q ? L.wq : is_k ? L.wk : L.wv;
-    const kernels::PackedMatrix& packed = is_q ? P.wq : is_k ? P.wk : P.wv;
-    const int head = is_q ? u : is_k ? u - c.n_heads : u - c.n_heads - c.n_kv_heads;
+  // This thread's units fall in at most three runs of heads, one per matrix:
+  // one product each (the activations are quantized once per product).
+  const int first_unit[3] = {0, c.n_heads, c.n_heads + c.n_kv_heads};
+  const int heads_of[3] = {c.n_heads, c.n_kv_heads, c.n_kv_heads};
+  for (int m = 0; m < 3; ++m) {
+    const int h0 = std::max(u0 - first_unit[m], 0);
+    const int h1 = std::min(u1 - first_unit[m], heads_of[m]);
+    if (h0 >= h1) continue;
+    const bool is_q = m == 0, is_k = m == 1;
     float* out = is_q ? q_.data() : is_k ? k_.data() : v_.data();
     const int width = is_q ? q_dim_ : kv_dim_;
     kernels::MatmulArgs a;
-    a.w = w;
-    a.packed = packed.data();
+    a.w = is_q ? L.wq : is_k ? L.wk : L.wv;
+    a.packed = (is_q ? P.wq : is_k ? P.wk : P.wv).data();
     a.x = xb;
     a.ldx = dim;
     a.n_rows = n;
     a.y = out;
     a.ldy = width;
-    a.row_begin = static_cast<int64_t>(head) * hd;
-    a.row_end = a.row_begin + hd;
+    a.row_begin = static_cast<int64_t>(h0) * hd;
+    a.row_end = static_cast<int64_t>(h1) * hd;
     kernels_.matmul(a);
-    for (int i = 0; i < n; ++i) {
-      float* h = out + static_cast<size_t>(i) * width + head * hd;
-      if (!is_q && !is_k) {
-        std::memcpy(cache.Values(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
-                    hd * sizeof(float));
-        continue;
-      }
-      Rope(h, rows[i].pos);
-      if (is_k) {
-        std::memcpy(cache.Keys(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
-                    hd * sizeof(float));
+    for (int head = h0; head < h1; ++head) {
+      for (int i = 0; i < n; ++i) {
+        float* h = out + static_cast<size_t>(i) * width + head * hd;
+        if (!is_q && !is_k) {
+          std::memcpy(cache.Values(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
+                      hd * sizeof(float));
+          continue;
+        }
+        Rope(h, rows[i].pos);
+        if (is_k) {
+          std::memcpy(cache.Keys(rows[i].slot, l, head) + static_cast<size_t>(rows[i].pos) * hd, h,
+                      hd * sizeof(float));
+        }
       }
     }
   }
   Barrier();
-  // Attention: (row, head) tasks dealt round-robin, so long and short rows mix.
+  // Attention: tasks dealt round-robin, so long and short rows mix. A task is
+  // one row's query heads that share a key/value head, run one after the
+  // other: the keys and values come from memory once for the group (batched
+  // decode reads about as many cache bytes as weight bytes per step). With
+  // too few such tasks to keep every thread busy, one query head a task.
   const int group = c.n_heads / c.n_kv_heads;
-  const int64_t tasks = static_cast<int64_t>(n) * c.n_heads;
+  const int heads_per_task = static_cast<int64_t>(n) * c.n_kv_heads >= 4 * nthreads ? group : 1;
+  const int tasks_per_row = c.n_heads / heads_per_task;
+  const int64_t tasks = static_cast<int64_t>(n) * tasks_per_row;
   float* scores = scores_[tid].data();
   // Keys and values of one (sequence, head) are short runs scattered over the
   // cache, too short for the hardware prefetcher to get going: fetch the next
   // task's while this one computes.
   auto prefetch = [&](int64_t task) {
     if (task >= tasks) return;
-    const StepRow& row = rows[task / c.n_heads];
-    const int kvh = static_cast<int>(task % c.n_heads) / group;
+    const StepRow& row = rows[task / tasks_per_row];
+    const int kvh = static_cast<int>(task % tasks_per_row) * heads_per_task / group;
     const size_t bytes = std::min<size_t>(static_cast<size_t>(row.pos + 1) * hd * sizeof(float), 4096);
     const char* kp = reinterpret_cast<const char*>(cache.Keys(row.slot, l, kvh));
     const char* vp = reinterpret_cast<const char*>(cache.Values(row.slot, l, kvh));
@@ -374,13 +385,15 @@ void Transformer::AttentionLayer(int l, std::span<const StepRow> rows, KvCache& 
   prefetch(tid);
   for (int64_t task = tid; task < tasks; task += nthreads) {
     prefetch(task + nthreads);
-    const int i = static_cast<int>(task / c.n_heads);
-    const int h = static_cast<int>(task % c.n_heads);
+    const int i = static_cast<int>(task / tasks_per_row);
+    const int h0 = static_cast<int>(task % tasks_per_row) * heads_per_task;
     const StepRow& row = rows[i];
-    const int kvh = h / group;
-    kernels_.attention_head(q_.data() + static_cast<size_t>(i) * q_dim_ + h * hd, cache.Keys(row.slot, l, kvh),
-                            cache.Values(row.slot, l, kvh), hd, row.pos + 1, hd, scores,
-                            att_.data() + static_cast<size_t>(i) * q_dim_ + h * hd);
+    const int kvh = h0 / group;
+    for (int h = h0; h < h0 + heads_per_task; ++h) {
+      kernels_.attention_head(q_.data() + static_cast<size_t>(i) * q_dim_ + h * hd, cache.Keys(row.slot, l, kvh),
+                              cache.Values(row.slot, l, kvh), hd, row.pos + 1, hd, scores,
+                              att_.data() + static_cast<size_t>(i) * q_dim_ + h * hd);
+    }
   }
   Barrier();
   Matmul(L.wo, P.wo, att_.data(), n, x_.data(), tid, nthreads, /*accumulate=*/true);
