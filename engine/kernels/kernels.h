@@ -27,10 +27,6 @@
 
 namespace doomscope::engine::kernels {
 
-// y[n * ldy + r] = sum_k x[n * ldx + k] * w[r][k] for n in [0, n_rows), r in
-// [row_begin, row_end); with `accumulate`, y[n * ldy + r] += that sum (one
-// rounding: the sum is formed first, then added, as run.c's residual adds).
-// K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
 // A weight matrix copied into the layout one table's matmul reads fastest
 // (KernelTable::pack), made once when a model is loaded. Empty when the table
 // reads the stored layout. 64-byte aligned.
@@ -49,6 +45,10 @@ class PackedMatrix {
   size_t bytes_ = 0;
 };
 
+// y[n * ldy + r] = sum_k x[n * ldx + k] * w[r][k] for n in [0, n_rows), r in
+// [row_begin, row_end); with `accumulate`, y[n * ldy + r] += that sum (one
+// rounding: the sum is formed first, then added, as run.c's residual adds).
+// K = w.cols. Supports every DType; Q8_0 needs K % 32 == 0.
 struct MatmulArgs {
   TensorView w;
   // w as KernelTable::pack made it for this table, or null (the table then
