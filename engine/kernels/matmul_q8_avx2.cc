@@ -20,7 +20,7 @@ namespace {
 using avx2_detail::Hsum8;
 
 constexpr int kBlockBytes = 34;
-constexpr int kPrefetchBytes = 1024;
+constexpr int kPrefetchBytes = 8192;
 
 inline float HalfAt(const std::byte* p) {
   uint16_t h;

@@ -32,6 +32,9 @@ namespace {
 
 constexpr int kSliceBytes = 4 * kQ8GroupRows;            // 64: one register
 constexpr int kBlockQuantBytes = 8 * kSliceBytes;        // 512
+// Streaming distance ahead of the current block, per group: measured on
+// smollm2-135m batch-1 decode, 4 KiB gives ~10% over none.
+constexpr int kPrefetchBytes = 4096;
 constexpr int kMaxCols = 4;                              // activation rows per tile
 // Groups per tile: with few activation rows more groups keep enough
 // independent vpdpbusd chains in flight (latency 5, two per cycle).
@@ -71,6 +74,16 @@ void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow
       for (int g = 0; g < G; ++g) dot[g][c] = init;
     }
     const std::byte* quants = w + b * kBlockQuantBytes;
+    if constexpr (C <= 2) {
+      // Streaming (each weight used once or twice): run ahead of the hardware
+      // prefetcher, a block's eight lines per group.
+#pragma GCC unroll 16
+      for (int g = 0; g < G; ++g) {
+        const char* ahead = reinterpret_cast<const char*>(quants + g * stride) + kPrefetchBytes;
+#pragma GCC unroll 8
+        for (int s = 0; s < 8; ++s) _mm_prefetch(ahead + s * kSliceBytes, _MM_HINT_T0);
+      }
+    }
 #pragma GCC unroll 8
     for (int s = 0; s < 8; ++s) {
       __m512i wq[G];
