@@ -88,9 +88,10 @@ int RunBench(const std::vector<std::string>& args) {
 
   const engine::kernels::KernelTable& k = engine::kernels::KernelsFor(model.isa());
   const double dram_bandwidth = engine::MeasureReadBandwidthGbps(k, threads);
-  const double weight_bytes = static_cast<double>(model.MatrixBytes());
+  const size_t matrix_bytes = model.MatrixBytes();
+  const double weight_bytes = static_cast<double>(matrix_bytes);
   // At least 1 MiB and about 256 MiB read in all, so small models time well.
-  const size_t roofline_bytes = std::max<size_t>(model.MatrixBytes(), size_t{1} << 20);
+  const size_t roofline_bytes = std::max<size_t>(matrix_bytes, size_t{1} << 20);
   const double bandwidth = engine::MeasureReadBandwidthGbps(
       k, threads, roofline_bytes, static_cast<int>(std::clamp<size_t>((size_t{256} << 20) / roofline_bytes, 8, 4096)));
   const double peak = engine::MeasureFmaPeakGflops(k, threads);
