@@ -30,7 +30,7 @@ std::string DefaultSuiteText(const std::string& shared_dir) {
                     models, "/stages-a/", name, ".bin\" tokenizer: \"", tokenizer, "\" }\n");
     parent = name;
   }
-  absl::StrAppend(&s, "task { name: \"stories\" kind: CONTINUATION prompts: \"", models,
+  absl::StrAppend(&s, "task { name: \"stories\" kind: PROMPTS_JSONL prompts: \"", models,
                   "/stages-a/eval_prompts.jsonl\" }\n",
                   "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 256 }\n",
                   "sampling { name: \"t0.8\" temperature: 0.8 samples: 3 seed: 1004 max_new_tokens: 256 }\n");

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "benchmarks/tasks/task.h"
+#include "benchmarks/load_items.h"
 #include "detectors/analyze.h"
 #include "detectors/config_defaults.h"
 #include "detectors/detector_version.h"
@@ -176,16 +176,16 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   const std::string& dir = outcome.out_dir;
 
   // Items of every task.
-  std::vector<std::vector<tasks::TaskItem>> items(suite.task_size());
+  std::vector<std::vector<benchmarks::TaskItem>> items(suite.task_size());
   std::vector<std::vector<std::string>> item_ids(suite.task_size());
   for (int t = 0; t < suite.task_size(); ++t) {
-    absl::StatusOr<std::vector<tasks::TaskItem>> loaded_items = tasks::LoadTaskItems(suite.task(t), "");
+    absl::StatusOr<std::vector<benchmarks::TaskItem>> loaded_items = benchmarks::LoadTaskItems(suite.task(t), "");
     if (!loaded_items.ok()) {
       return absl::Status(loaded_items.status().code(), absl::StrCat("task \"", suite.task(t).name(), "\": ",
                                                                      std::string(loaded_items.status().message())));
     }
     items[t] = std::move(*loaded_items);
-    for (const tasks::TaskItem& item : items[t]) item_ids[t].push_back(item.id);
+    for (const benchmarks::TaskItem& item : items[t]) item_ids[t].push_back(item.id);
   }
   absl::StatusOr<std::vector<PlannedSample>> plan = BuildPlan(suite, item_ids, options.shard);
   if (!plan.ok()) return plan.status();
@@ -286,7 +286,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
     requests.reserve(mine.size());
     for (size_t i = 0; i < mine.size(); ++i) {
       const PlannedSample& p = *mine[i];
-      const tasks::TaskItem& item = items[p.task][p.item];
+      const benchmarks::TaskItem& item = items[p.task][p.item];
       BackendRequest r;
       r.index = i;
       r.checkpoint = checkpoint.name();
@@ -303,7 +303,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
     }
     auto on_done = [&](BackendResult result) {
       const PlannedSample& p = *mine[result.index];
-      const tasks::TaskItem& item = items[p.task][p.item];
+      const benchmarks::TaskItem& item = items[p.task][p.item];
       if (!result.status.ok()) {
         std::lock_guard<std::mutex> lock(mu);
         failures.push_back(absl::StrCat("sample ", p.sample_id, " (checkpoint \"", checkpoint.name(), "\" item \"",

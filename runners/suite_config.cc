@@ -7,6 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "benchmarks/load_items.h"
+#include "benchmarks/registry.h"
 #include "detectors/config_defaults.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -126,17 +128,19 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
   }
   for (const TaskConfig& t : config.task()) {
     std::string what = absl::StrCat("task \"", t.name(), "\"");
-    if (t.kind() == TASK_KIND_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": kind is not set (CONTINUATION, REASONING, EXTRACTION or TOOL_USE)"));
+    absl::StatusOr<const benchmarks::Benchmark*> benchmark = benchmarks::FindBenchmark(t.kind());
+    if (!benchmark.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, t.kind() == TASK_KIND_UNSPECIFIED ? ": kind is not set (" : ": unknown kind (",
+          benchmarks::KnownKindNames(), ")"));
     }
     if (t.limit() < 0) return absl::InvalidArgumentError(absl::StrCat(what, ": limit must be >= 0"));
-    if (t.kind() == CONTINUATION) {
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": prompts"), t.prompts()); !s.ok()) return s;
-    } else {
-      const std::string& file = t.data().empty() ? t.prompts() : t.data();
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": data"), file); !s.ok()) return s;
+    if (absl::Status s = CheckFile(absl::StrCat(what, ": ", std::string((*benchmark)->data_field())),
+                                   benchmarks::DatasetPath(t, **benchmark));
+        !s.ok()) {
+      return s;
     }
+    if (absl::Status s = benchmarks::CheckTaskConfig(t); !s.ok()) return s;
   }
   for (const SamplingConfig& s : config.sampling()) {
     std::string what = absl::StrCat("sampling \"", s.name(), "\"");

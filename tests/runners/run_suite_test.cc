@@ -47,7 +47,7 @@ class RunSuiteTest : public ::testing::Test {
 name: "replay"
 checkpoint { name: "early" stage: SFT }
 checkpoint { name: "late" stage: RL parent: "early" }
-task { name: "stories" kind: CONTINUATION prompts: "prompts.jsonl" }
+task { name: "stories" kind: PROMPTS_JSONL prompts: "prompts.jsonl" }
 sampling { name: "greedy" temperature: 0 }
 backend { replay { path: "gens.jsonl" } }
 )pb");

@@ -33,7 +33,7 @@ constexpr char kGood[] = R"pb(
 name: "two"
 checkpoint { name: "a" stage: PRETRAIN path: "models/a.bin" tokenizer: "models/tok.bin" }
 checkpoint { name: "b" stage: SFT path: "models/../models/b.bin" parent: "a" step: 10 }
-task { name: "stories" kind: CONTINUATION prompts: "prompts.jsonl" limit: 4 }
+task { name: "stories" kind: PROMPTS_JSONL prompts: "prompts.jsonl" limit: 4 }
 sampling { name: "greedy" temperature: 0 }
 sampling { name: "t0.8" temperature: 0.8 samples: 3 seed: 7 max_new_tokens: 64 }
 early_stop: true
@@ -121,12 +121,33 @@ TEST_F(SuiteConfigTest, ReplayBackendNeedsNoCheckpointFiles) {
   testing::WriteFile(dir_ + "/gens.jsonl", "");
   auto config = Parse(R"pb(
 checkpoint { name: "remote" stage: RL }
-task { name: "stories" kind: CONTINUATION prompts: "prompts.jsonl" }
+task { name: "stories" kind: PROMPTS_JSONL prompts: "prompts.jsonl" }
 sampling { name: "greedy" }
 backend { replay { path: "gens.jsonl" } }
 )pb");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->backend().replay().path(), dir_ + "/gens.jsonl");
+}
+
+TEST_F(SuiteConfigTest, OldTaskKindNamesStillParse) {
+  std::string text = kGood;
+  text.replace(text.find("kind: PROMPTS_JSONL"), 19, "kind: CONTINUATION");
+  auto config = Parse(text);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->task(0).kind(), PROMPTS_JSONL);
+  EXPECT_EQ(TaskKind_Name(config->task(0).kind()), "PROMPTS_JSONL");
+}
+
+TEST_F(SuiteConfigTest, TaskFieldOfAnotherBenchmarkIsRejected) {
+  auto config = Parse(std::string(kGood) + "task { name: \"x\" kind: PROMPTS_JSONL prompts: \"prompts.jsonl\" shots: 2 }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("field 'shots' applies to GSM8K_JSONL tasks only"), std::string::npos)
+      << Msg(config.status());
+  config = Parse(std::string(kGood) + "task { name: \"y\" prompts: \"prompts.jsonl\" }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("task \"y\": kind is not set (PROMPTS_JSONL, GSM8K_JSONL, WNUT17_JSONL or BFCL_V4)"),
+            std::string::npos)
+      << Msg(config.status());
 }
 
 TEST_F(SuiteConfigTest, InvalidDetectorThresholdIsNamed) {
