@@ -1,28 +1,101 @@
 #include "runners/engine_backend.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "detectors/config_defaults.h"
 #include "detectors/streaming_tail.h"
 #include "detectors/unit_kind.h"
 #include "engine/generator.h"
 #include "runners/command.h"
 
 namespace doomscope {
+namespace {
+
+absl::Status CheckFileExists(const std::string& what, const std::string& path) {
+  std::error_code ec;
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no path given"));
+  if (!std::filesystem::exists(path, ec)) return absl::NotFoundError(absl::StrCat(what, ": ", path, " does not exist"));
+  return absl::OkStatus();
+}
+
+engine::SamplingParams EngineSampling(const SamplingConfig& s) {
+  engine::SamplingParams p;
+  p.temperature = static_cast<float>(s.temperature());
+  p.top_k = s.top_k();
+  p.top_p = static_cast<float>(s.top_p());
+  p.min_p = static_cast<float>(s.min_p());
+  p.repetition_penalty = static_cast<float>(s.repetition_penalty());
+  p.seed = 0;  // the request id carries the per-sample seed
+  return p;
+}
+
+}  // namespace
 
 std::string EngineVersion() { return absl::StrCat("doomscope-engine/", std::string(DoomscopeVersion())); }
 
-BundledEngineBackend::BundledEngineBackend(int max_batch, int threads, const DetectorConfig& detector)
-    : max_batch_(max_batch), threads_(threads), detector_(detector) {}
+BundledEngineBackend::BundledEngineBackend(int max_batch, int threads, ChatTemplateRenderer chat_renderer)
+    : max_batch_(max_batch), threads_(threads), chat_renderer_(std::move(chat_renderer)) {}
+
+absl::Status BundledEngineBackend::CheckConfig(const SuiteConfig& suite) {
+  for (const CheckpointConfig& c : suite.checkpoint()) {
+    if (absl::Status s = CheckFileExists(absl::StrCat("checkpoint \"", c.name(), "\": path"), c.path()); !s.ok()) {
+      return s;
+    }
+  }
+  const int max_batch = suite.backend().engine().max_batch();
+  if (max_batch < 1 || max_batch > kMaxEngineMaxBatch) {
+    return absl::InvalidArgumentError(absl::StrCat("backend.engine.max_batch must be in [1, ", kMaxEngineMaxBatch,
+                                                   "], got ", max_batch));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> BundledEngineBackend::InputFiles(const SuiteConfig& suite) const {
+  std::vector<std::string> files;
+  for (const CheckpointConfig& c : suite.checkpoint()) {
+    if (!c.path().empty()) files.push_back(c.path());
+    if (!c.tokenizer().empty()) files.push_back(c.tokenizer());
+  }
+  return files;
+}
+
+absl::Status BundledEngineBackend::CheckSuite(const SuiteConfig& suite) const {
+  for (const TaskConfig& task : suite.task()) {
+    if (task.prompt_format() != PROMPT_FORMAT_CHAT) continue;
+    for (const CheckpointConfig& c : suite.checkpoint()) {
+      const std::string what = absl::StrCat("task \"", task.name(), "\" asks for prompt_format CHAT, but checkpoint \"",
+                                            c.name(), "\" (", c.path(), ")");
+      absl::StatusOr<std::string> chat_template = CheckpointChatTemplate(c.path());
+      if (absl::IsNotFound(chat_template.status())) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " has no chat template; use PLAIN or AUTO"));
+      }
+      if (!chat_template.ok()) return chat_template.status();
+      if (chat_renderer_ == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, " has a chat template this build of the engine cannot render; use PLAIN or AUTO"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status BundledEngineBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {
   model_.reset();
+  chat_template_.clear();
   absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), checkpoint.tokenizer());
   if (!loaded.ok()) return loaded.status();
   model_ = std::make_unique<engine::LoadedModel>(std::move(*loaded));
+  if (chat_renderer_ != nullptr) {
+    absl::StatusOr<std::string> chat_template = CheckpointChatTemplate(checkpoint.path());
+    if (chat_template.ok()) {
+      chat_template_ = *std::move(chat_template);
+    } else if (!absl::IsNotFound(chat_template.status())) {
+      return chat_template.status();
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -40,10 +113,11 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
   if (!generator.ok()) return generator.status();
   const engine::Tokenizer& tok = model_->tokenizer;
   const int64_t ctx = (*generator)->max_context();
-  const ResolvedConfig resolved = ResolveConfig(detector_);
 
   struct Pending {
     BackendResult result;
+    bool shadow = false;
+    std::shared_ptr<const ResolvedConfig> thresholds;  // outlives `stream`, which refers to it
     std::unique_ptr<StreamingTailDetector> stream;
   };
   std::vector<Pending> pending(requests.size());
@@ -56,9 +130,16 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
   for (BackendRequest& r : requests) {
     Pending& p = pending[r.index];
     p.result.index = r.index;
-    p.result.prompt_tokens = r.prompt_tokens.empty() ? tok.Encode(r.prompt, /*add_bos=*/true) : r.prompt_tokens;
-    const int64_t prompt_len = static_cast<int64_t>(p.result.prompt_tokens.size());
     p.result.max_new_tokens = r.sampling_config.max_new_tokens();
+    absl::StatusOr<PromptTokens> prompt = RenderPromptTokens(r, tok, chat_template_, chat_renderer_);
+    if (!prompt.ok()) {
+      p.result.status = prompt.status();
+      on_done(std::move(p.result));
+      continue;
+    }
+    p.result.prompt_tokens = std::move(prompt->tokens);
+    p.result.chat_format = prompt->chat;
+    const int64_t prompt_len = static_cast<int64_t>(p.result.prompt_tokens.size());
     p.result.effective_max_tokens = std::min<int64_t>(p.result.max_new_tokens, ctx - prompt_len);
     if (p.result.effective_max_tokens < 1) {
       p.result.status = absl::InvalidArgumentError(absl::StrCat(
@@ -73,21 +154,27 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
     g.id = r.seed;
     g.prompt_tokens = p.result.prompt_tokens;
     g.max_new_tokens = static_cast<int>(p.result.effective_max_tokens);
-    g.sampling.temperature = static_cast<float>(r.sampling_config.temperature());
-    g.sampling.top_k = r.sampling_config.top_k();
-    g.sampling.top_p = static_cast<float>(r.sampling_config.top_p());
-    g.sampling.min_p = static_cast<float>(r.sampling_config.min_p());
-    g.sampling.repetition_penalty = static_cast<float>(r.sampling_config.repetition_penalty());
-    g.sampling.seed = 0;  // the id carries the per-sample seed
-    if (r.early_stop) {
+    g.sampling = EngineSampling(r.sampling_config);
+    const LoopStopPolicy& policy = r.loop_stop;
+    if ((policy.early_stop || policy.shadow) && policy.thresholds != nullptr) {
+      p.shadow = policy.shadow;
+      p.thresholds = policy.thresholds;
       p.stream = std::make_unique<StreamingTailDetector>(
-          resolved, p.result.max_new_tokens, p.result.effective_max_tokens,
+          *p.thresholds, p.result.max_new_tokens, p.result.effective_max_tokens,
           [&tok](std::span<const int32_t> unit) {
             return ClassifyUnitText(tok.Decode(std::vector<int32_t>(unit.begin(), unit.end())));
           });
       StreamingTailDetector* stream = p.stream.get();
       // Stop tokens are never passed here; a false return stops with kLoop.
-      g.on_token = [stream](std::span<const int32_t> generated) { return !stream->Push(generated.back()); };
+      // A shadow run feeds the rule but never stops.
+      if (policy.shadow) {
+        g.on_token = [stream](std::span<const int32_t> generated) {
+          stream->Push(generated.back());
+          return true;
+        };
+      } else {
+        g.on_token = [stream](std::span<const int32_t> generated) { return !stream->Push(generated.back()); };
+      }
     }
     batch.push_back(std::move(g));
   }
@@ -113,6 +200,7 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
         result.status = absl::InvalidArgumentError(g.error);
         break;
     }
+    if (p.shadow && p.stream->fired()) result.shadow_detected_at = p.stream->fire().detected_at;
     result.text = tok.Decode(g.tokens, result.prompt_tokens.empty() ? -1 : result.prompt_tokens.back());
     result.tokens = std::move(g.tokens);
     result.prefill_ms = g.prefill_ms;

@@ -1,27 +1,44 @@
 // The bundled engine as a backend: loads a checkpoint once, then runs all of
 // its requests through the batched generator (continuous batching), with the
-// streaming doom-loop rule in each sequence's per-token hook when early stop
-// is on.
+// streaming doom-loop rule in each sequence's per-token hook when the request's
+// loop-stop policy asks for early stop (or a shadow run).
 #ifndef DOOMSCOPE_RUNNERS_ENGINE_BACKEND_H_
 #define DOOMSCOPE_RUNNERS_ENGINE_BACKEND_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "engine/model_loader.h"
-#include "results/proto/detector.pb.h"
 #include "runners/backend.h"
+#include "runners/engine_prompt.h"
 
 namespace doomscope {
 
 // The engine's version string for run manifests.
 std::string EngineVersion();
 
+// Sequences decoded together: the default, and the most a suite may ask for
+// (each needs a KV cache of the model's context).
+inline constexpr int kDefaultEngineMaxBatch = 32;
+inline constexpr int kMaxEngineMaxBatch = 4096;
+
 class BundledEngineBackend : public Backend {
  public:
-  BundledEngineBackend(int max_batch, int threads, const DetectorConfig& detector);
+  // `chat_renderer` null: chat templates cannot be rendered (PROMPT_FORMAT_AUTO
+  // then means plain, and CHAT tasks are refused by CheckSuite).
+  BundledEngineBackend(int max_batch, int threads, ChatTemplateRenderer chat_renderer = nullptr);
+
+  // The suite-file checks of `backend { engine { } }`: every checkpoint file
+  // exists, max_batch in [1, kMaxEngineMaxBatch].
+  static absl::Status CheckConfig(const SuiteConfig& suite);
 
   std::string Describe() const override { return "engine"; }
+  std::string Version() const override { return EngineVersion(); }
+  std::vector<std::string> InputFiles(const SuiteConfig& suite) const override;
+  // A PROMPT_FORMAT_CHAT task needs every checkpoint to carry a chat template
+  // this build can render.
+  absl::Status CheckSuite(const SuiteConfig& suite) const override;
   absl::Status LoadCheckpoint(const CheckpointConfig& checkpoint) override;
   std::string Detokenize(const std::vector<int32_t>& tokens) const override;
   absl::Status Generate(std::vector<BackendRequest> requests,
@@ -30,8 +47,9 @@ class BundledEngineBackend : public Backend {
  private:
   int max_batch_;
   int threads_;
-  DetectorConfig detector_;
+  ChatTemplateRenderer chat_renderer_;
   std::unique_ptr<engine::LoadedModel> model_;
+  std::string chat_template_;  // of the loaded checkpoint, when a renderer can use it
 };
 
 }  // namespace doomscope

@@ -1,5 +1,6 @@
 #include "runners/replay_backend.h"
 
+#include <filesystem>
 #include <limits>
 
 #include "absl/status/status.h"
@@ -96,6 +97,25 @@ absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> StoredGenerationsBacke
   });
   if (!st.ok()) return st;
   return backend;
+}
+
+absl::Status StoredGenerationsBackend::CheckConfig(const SuiteConfig& suite) {
+  const std::string& path = suite.backend().replay().path();
+  std::error_code ec;
+  if (path.empty()) return absl::InvalidArgumentError("backend.replay.path: no path given");
+  if (!std::filesystem::exists(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("backend.replay.path: ", path, " does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> StoredGenerationsBackend::InputFiles(const SuiteConfig& suite) const {
+  std::vector<std::string> files;
+  for (const CheckpointConfig& c : suite.checkpoint()) {
+    if (!c.tokenizer().empty()) files.push_back(c.tokenizer());
+  }
+  files.push_back(suite.backend().replay().path());
+  return files;
 }
 
 absl::Status StoredGenerationsBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {

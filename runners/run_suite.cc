@@ -23,10 +23,10 @@
 #include "results/run_dir.h"
 #include "results/stage_report.h"
 #include "runners/command.h"
-#include "runners/engine_backend.h"
-#include "runners/replay_backend.h"
+#include "benchmarks/registry.h"
+#include "runners/backend_factory.h"
+#include "runners/run_manifest.h"
 #include "runners/sample_scorer.h"
-#include "runners/sha256.h"
 #include "runners/suite_config.h"
 
 namespace doomscope {
@@ -40,50 +40,6 @@ double NowSeconds() {
 int64_t UnixMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-absl::Status HashInto(const std::string& path, RunManifest* manifest) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  if (fs::is_directory(path, ec)) {
-    for (const auto& entry : fs::directory_iterator(path, ec)) {
-      if (entry.is_regular_file()) files.push_back(entry.path().string());
-    }
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(path);
-  }
-  for (const std::string& file : files) {
-    bool seen = false;
-    for (const FileHash& h : manifest->files()) seen |= h.path() == file;
-    if (seen) continue;
-    absl::StatusOr<std::string> sha = Sha256File(file);
-    if (!sha.ok()) return sha.status();
-    FileHash* h = manifest->add_files();
-    h->set_path(file);
-    h->set_sha256(*sha);
-    h->set_size(static_cast<int64_t>(fs::file_size(file, ec)));
-  }
-  return absl::OkStatus();
-}
-
-// The hashes of one checkpoint's files in a manifest, keyed by path (a folder
-// checkpoint contributes every file under it).
-std::map<std::string, std::string> CheckpointFiles(const RunManifest& m, const CheckpointConfig& c) {
-  std::map<std::string, std::string> out;
-  for (const FileHash& h : m.files()) {
-    bool mine = h.path() == c.path() || h.path() == c.tokenizer() ||
-                (!c.path().empty() && h.path().rfind(c.path() + "/", 0) == 0);
-    if (mine) out[h.path()] = h.sha256();
-  }
-  return out;
-}
-
-std::string FirstCheckpointHash(const RunManifest& m, const CheckpointConfig& c) {
-  for (const FileHash& h : m.files()) {
-    if (h.path() == c.path() || (!c.path().empty() && h.path().rfind(c.path() + "/", 0) == 0)) return h.sha256();
-  }
-  return "";
 }
 
 // Proto3 string fields must hold valid UTF-8, but a model can emit byte
@@ -117,55 +73,6 @@ std::string ValidUtf8(std::string_view s) {
 
 }  // namespace
 
-absl::StatusOr<RunManifest> BuildManifest(const SuiteConfig& suite, const std::string& suite_path) {
-  RunManifest m;
-  *m.mutable_suite() = suite;
-  *m.mutable_suite()->mutable_detector() = FilledDetectorConfig(suite.detector());
-  m.set_suite_path(suite_path);
-  for (const CheckpointConfig& c : suite.checkpoint()) {
-    if (!c.path().empty() && !suite.backend().has_replay()) {
-      if (absl::Status s = HashInto(c.path(), &m); !s.ok()) return s;
-    }
-    if (!c.tokenizer().empty()) {
-      if (absl::Status s = HashInto(c.tokenizer(), &m); !s.ok()) return s;
-    }
-  }
-  if (suite.backend().has_replay()) {
-    if (absl::Status s = HashInto(suite.backend().replay().path(), &m); !s.ok()) return s;
-  }
-  m.set_engine_version(suite.backend().has_replay() ? "replay" : EngineVersion());
-  m.set_doomscope_version(std::string(DoomscopeVersion()));
-  m.set_detector_version(kDetectorVersion);
-  m.set_created_unix_ms(UnixMillis());
-  return m;
-}
-
-std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const RunManifest& current) {
-  std::vector<std::string> changed;
-  for (const CheckpointConfig& now : current.suite().checkpoint()) {
-    const CheckpointConfig* before = nullptr;
-    for (const CheckpointConfig& c : previous.suite().checkpoint()) {
-      if (c.name() == now.name()) before = &c;
-    }
-    if (before == nullptr) continue;  // new checkpoint: nothing stored under its name... unless
-                                      // records exist from an older manifest; treated as changed below
-    if (CheckpointFiles(previous, *before) != CheckpointFiles(current, now) || before->stage() != now.stage()) {
-      changed.push_back(now.name());
-    }
-  }
-  return changed;
-}
-
-absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads) {
-  if (suite.backend().has_replay()) {
-    absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> replay = StoredGenerationsBackend::Open(suite.backend().replay().path());
-    if (!replay.ok()) return replay.status();
-    return std::unique_ptr<Backend>(std::move(*replay));
-  }
-  return std::unique_ptr<Backend>(
-      std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads, suite.detector()));
-}
-
 absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   const double start = NowSeconds();
   absl::StatusOr<SuiteConfig> loaded = LoadSuiteConfig(options.suite_path);
@@ -175,9 +82,20 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   outcome.out_dir = options.out_dir.empty() ? absl::StrCat("runs/", suite.name()) : options.out_dir;
   const std::string& dir = outcome.out_dir;
 
+  int threads = options.threads > 0 ? options.threads : suite.threads();
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  absl::StatusOr<std::unique_ptr<Backend>> made =
+      options.make_backend ? options.make_backend(suite, threads) : MakeSuiteBackend(suite, threads);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<Backend> backend = std::move(*made);
+  if (absl::Status s = backend->CheckSuite(suite); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(options.suite_path, ": ", std::string(s.message())));
+  }
+
   // Items of every task.
   std::vector<std::vector<benchmarks::TaskItem>> items(suite.task_size());
   std::vector<std::vector<std::string>> item_ids(suite.task_size());
+  std::vector<const benchmarks::Benchmark*> task_benchmarks(suite.task_size());
   for (int t = 0; t < suite.task_size(); ++t) {
     absl::StatusOr<std::vector<benchmarks::TaskItem>> loaded_items = benchmarks::LoadTaskItems(suite.task(t), "");
     if (!loaded_items.ok()) {
@@ -185,6 +103,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
                                                                      std::string(loaded_items.status().message())));
     }
     items[t] = std::move(*loaded_items);
+    task_benchmarks[t] = *benchmarks::FindBenchmark(suite.task(t).kind());
     for (const benchmarks::TaskItem& item : items[t]) item_ids[t].push_back(item.id);
   }
   absl::StatusOr<std::vector<PlannedSample>> plan = BuildPlan(suite, item_ids, options.shard);
@@ -192,7 +111,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   outcome.planned = static_cast<int64_t>(plan->size());
 
   // Manifest, and records of checkpoints whose files changed set aside.
-  absl::StatusOr<RunManifest> manifest = BuildManifest(suite, options.suite_path);
+  absl::StatusOr<RunManifest> manifest = BuildManifest(suite, options.suite_path, *backend);
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<RunManifest> previous = results::ReadManifest(dir);
   if (previous.ok()) {
@@ -247,15 +166,6 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, options.shard.index, options.shard.count));
   if (!writer.ok()) return writer.status();
 
-  int threads = options.threads > 0 ? options.threads : suite.threads();
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<Backend> backend;
-  if (!pending.empty()) {
-    absl::StatusOr<std::unique_ptr<Backend>> made =
-        options.make_backend ? options.make_backend(suite, threads) : MakeSuiteBackend(suite, threads);
-    if (!made.ok()) return made.status();
-    backend = std::move(*made);
-  }
   if (options.progress_out != nullptr && outcome.skipped > 0) {
     std::fprintf(options.progress_out, "resuming %s: %lld of %lld planned samples already stored\n", dir.c_str(),
                  static_cast<long long>(outcome.skipped), static_cast<long long>(outcome.planned));
@@ -263,6 +173,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   Progress progress(options.progress_out, options.progress_interactive, static_cast<int64_t>(pending.size()),
                     tallies);
   const ResolvedConfig detector_config = ResolveConfig(suite.detector());
+  const auto stream_thresholds = std::make_shared<const ResolvedConfig>(detector_config);
 
   std::mutex mu;  // guards the writer and counters: backends may report from worker threads
   absl::Status write_error;
@@ -281,24 +192,29 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       return absl::Status(s.code(), absl::StrCat("checkpoint \"", checkpoint.name(), "\": ",
                                                  std::string(s.message())));
     }
-    const std::string checkpoint_sha = FirstCheckpointHash(*manifest, checkpoint);
+    const std::string checkpoint_sha = CheckpointSha256(*manifest, checkpoint);
     std::vector<BackendRequest> requests;
     requests.reserve(mine.size());
     for (size_t i = 0; i < mine.size(); ++i) {
       const PlannedSample& p = *mine[i];
       const benchmarks::TaskItem& item = items[p.task][p.item];
+      const TaskConfig& task = suite.task(p.task);
+      benchmarks::GenerationInput input = task_benchmarks[p.task]->BuildRequest(task, item);
       BackendRequest r;
       r.index = i;
       r.checkpoint = checkpoint.name();
-      r.task = suite.task(p.task).name();
+      r.task = task.name();
       r.sampling = suite.sampling(p.sampling).name();
       r.item_id = item.id;
       r.rollout = p.rollout;
-      r.prompt = item.prompt;
-      r.prompt_tokens = item.prompt_tokens;
+      r.format = task.prompt_format();
+      r.prompt = std::move(input.prompt);
+      r.prompt_tokens = std::move(input.prompt_tokens);
+      r.chat = std::move(input.chat);
       r.sampling_config = suite.sampling(p.sampling);
       r.seed = p.seed;
-      r.early_stop = suite.early_stop() && !suite.task(p.task).expected_repetition();
+      r.loop_stop.early_stop = suite.early_stop() && !task.expected_repetition();
+      r.loop_stop.thresholds = stream_thresholds;
       requests.push_back(std::move(r));
     }
     auto on_done = [&](BackendResult result) {
@@ -330,9 +246,9 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       record.set_sampling(suite.sampling(p.sampling).name());
       record.set_item_id(item.id);
       record.set_rollout(p.rollout);
-      record.set_prompt(ValidUtf8(item.prompt.empty() && !result.prompt_tokens.empty()
-                                      ? backend->Detokenize(result.prompt_tokens)
-                                      : item.prompt));
+      // The prompt as the model saw it: a rendered chat, or tokens given as ids, read back.
+      const bool from_tokens = (item.prompt.empty() || result.chat_format) && !result.prompt_tokens.empty();
+      record.set_prompt(ValidUtf8(from_tokens ? backend->Detokenize(result.prompt_tokens) : item.prompt));
       for (int32_t t : result.prompt_tokens) record.add_prompt_tokens(t);
       record.set_text(ValidUtf8(result.text));
       if (result.tokens.has_value()) {
@@ -342,8 +258,10 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       record.set_max_new_tokens(static_cast<int32_t>(result.max_new_tokens));
       record.set_prefill_ms(result.prefill_ms);
       record.set_decode_ms(result.decode_ms);
+      benchmarks::ScoreContext score_context;
+      score_context.native_tools = result.chat_format && !item.tools.empty();
       *record.mutable_score() = ScoreForRecord(suite.task(p.task), item, record.text(),
-                                               record.findings().verdict().doom_loop());
+                                               record.findings().verdict().doom_loop(), score_context);
       record.set_created_unix_ms(UnixMillis());
       record.set_checkpoint_sha256(checkpoint_sha);
       std::lock_guard<std::mutex> lock(mu);

@@ -38,7 +38,7 @@ struct RunOptions {
   bool progress_interactive = false;
   int flush_every = 32;
   double flush_seconds = 2.0;
-  // Makes the backend; null = the suite's (engine or replay).
+  // Makes the backend; null = the suite's (runners/backend_factory.h).
   std::function<absl::StatusOr<std::unique_ptr<Backend>>(const SuiteConfig&, int threads)> make_backend;
 };
 
@@ -54,17 +54,6 @@ struct RunOutcome {
 };
 
 absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options);
-
-// The manifest for `suite`: config, sha256 of every checkpoint and tokenizer
-// file (every file of a folder checkpoint), versions.
-absl::StatusOr<RunManifest> BuildManifest(const SuiteConfig& suite, const std::string& suite_path);
-
-// Names of checkpoints of `current` whose files (paths or hashes) differ from
-// those recorded in `previous` for the checkpoint of the same name.
-std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const RunManifest& current);
-
-// The default backend of a suite: engine, or replay when configured.
-absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads);
 
 }  // namespace doomscope
 

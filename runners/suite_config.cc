@@ -13,6 +13,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "results/json/jsonl.h"
+#include "runners/backend_factory.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;
@@ -102,7 +103,6 @@ void FillSuiteDefaults(SuiteConfig* config) {
 }
 
 absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
-  const bool replay = config.backend().has_replay();
   if (absl::Status s = CheckNames(config.checkpoint(), "checkpoint"); !s.ok()) return s;
   if (absl::Status s = CheckNames(config.task(), "task"); !s.ok()) return s;
   if (absl::Status s = CheckNames(config.sampling(), "sampling"); !s.ok()) return s;
@@ -118,9 +118,6 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
       if (!found) {
         return absl::InvalidArgumentError(absl::StrCat(what, ": parent \"", c.parent(), "\" is not a checkpoint"));
       }
-    }
-    if (!replay) {
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": path"), c.path()); !s.ok()) return s;
     }
     if (!c.tokenizer().empty()) {
       if (absl::Status s = CheckFile(absl::StrCat(what, ": tokenizer"), c.tokenizer()); !s.ok()) return s;
@@ -163,11 +160,7 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
   if (absl::Status s = ValidateDetectorConfig(config.detector()); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("detector: ", std::string(s.message())));
   }
-  if (replay) {
-    if (absl::Status s = CheckFile("backend.replay.path", config.backend().replay().path()); !s.ok()) return s;
-  } else if (config.backend().engine().max_batch() < 1) {
-    return absl::InvalidArgumentError("backend.engine.max_batch must be >= 1");
-  }
+  if (absl::Status s = CheckBackendConfig(config); !s.ok()) return s;
   if (config.threads() < 0) return absl::InvalidArgumentError("threads must be >= 0");
   return absl::OkStatus();
 }

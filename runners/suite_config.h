@@ -9,12 +9,12 @@
 
 #include "absl/status/statusor.h"
 #include "results/proto/suite.pb.h"
+#include "runners/engine_backend.h"
 
 namespace doomscope {
 
 inline constexpr int kDefaultSamples = 1;
 inline constexpr int kDefaultMaxNewTokens = 256;
-inline constexpr int kDefaultEngineMaxBatch = 32;
 
 // Parses `text` (named `file_name` in errors). Unknown fields and syntax errors
 // are InvalidArgument "FILE:LINE:COLUMN: message" (1-based). Relative paths
@@ -33,9 +33,9 @@ void FillSuiteDefaults(SuiteConfig* config);
 
 // Checks a resolved, defaulted config: at least one checkpoint, task and
 // sampling config; names non-empty and unique per kind; every checkpoint has
-// a stage; files exist (checkpoints and tokenizers for the engine backend,
-// task prompt/data files, the replay file); sampling values in range; detector
-// thresholds valid. Errors name the entry, e.g. `checkpoint "sft": path ...`.
+// a stage; files exist (tokenizers, task prompt/data files, and what the
+// backend needs: runners/backend_factory.h); sampling values in range;
+// detector thresholds valid. Errors name the entry, e.g. `checkpoint "sft": path ...`.
 absl::Status ValidateSuiteConfig(const SuiteConfig& config);
 
 // `path` joined to `base_dir` unless it is absolute or empty, lexically normalized.

@@ -139,6 +139,25 @@ TEST_F(RunSuiteTest, MissingGenerationIsReportedNotStored) {
   EXPECT_EQ(outcome->failed, 2);
 }
 
+TEST_F(RunSuiteTest, ChatFormatWithoutATemplateIsRefusedBeforeWriting) {
+  testing::WriteFile(dir_ + "/chat.textproto", absl::StrCat(R"pb(
+name: "chat"
+checkpoint { name: "tiny" stage: PRETRAIN path: ")pb", testing::SharedPath("models/stories260K/stories260K.bin"),
+                                                            R"pb(" tokenizer: ")pb",
+                                                            testing::SharedPath("models/stories260K/tok512.bin"), R"pb(" }
+task { name: "stories" kind: PROMPTS_JSONL prompts: "prompts.jsonl" prompt_format: PROMPT_FORMAT_CHAT }
+sampling { name: "greedy" temperature: 0 max_new_tokens: 4 }
+)pb"));
+  RunOptions o = Options(dir_ + "/chat-out");
+  o.suite_path = dir_ + "/chat.textproto";
+  auto outcome = RunSuite(o);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);  // exit 2
+  EXPECT_NE(std::string(outcome.status().message()).find("checkpoint \"tiny\""), std::string::npos) << outcome.status();
+  EXPECT_NE(std::string(outcome.status().message()).find("has no chat template"), std::string::npos) << outcome.status();
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/chat-out"));
+}
+
 TEST_F(RunSuiteTest, BadSuiteIsAnError) {
   testing::WriteFile(dir_ + "/suite.textproto", "checkpoint { nme: \"x\" }\n");
   auto outcome = RunSuite(Options(dir_ + "/out"));

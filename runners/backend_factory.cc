@@ -1,0 +1,25 @@
+#include "runners/backend_factory.h"
+
+#include "runners/engine_backend.h"
+#include "runners/replay_backend.h"
+
+namespace doomscope {
+
+absl::Status CheckBackendConfig(const SuiteConfig& suite) {
+  if (suite.backend().has_replay()) return StoredGenerationsBackend::CheckConfig(suite);
+  return BundledEngineBackend::CheckConfig(suite);
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads) {
+  if (suite.backend().has_replay()) {
+    absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> replay =
+        StoredGenerationsBackend::Open(suite.backend().replay().path());
+    if (!replay.ok()) return replay.status();
+    return std::unique_ptr<Backend>(std::move(*replay));
+  }
+  // No chat-template renderer yet: engine/chat_template/ plugs in here.
+  return std::unique_ptr<Backend>(
+      std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads, /*chat_renderer=*/nullptr));
+}
+
+}  // namespace doomscope
