@@ -1,6 +1,12 @@
 #include "results/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <algorithm>
 #include <ctime>
@@ -10,6 +16,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -147,6 +154,106 @@ absl::StatusOr<RunContents> LoadRunDir(const std::string& dir) {
   return out;
 }
 
+namespace {
+
+absl::StatusOr<int> OpenLockFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  return fd;
+}
+
+int Flock(int fd, int op) {
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+}  // namespace
+
+absl::StatusOr<RunDirLock> RunDirLock::Acquire(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": cannot create folder: ", ec.message()));
+  absl::StatusOr<int> setup = OpenLockFile((fs::path(dir) / ".setup.lock").string());
+  if (!setup.ok()) return setup.status();
+  if (Flock(*setup, LOCK_EX) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(*setup);
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot lock: ", why));
+  }
+  absl::StatusOr<int> live = OpenLockFile((fs::path(dir) / ".live.lock").string());
+  if (!live.ok()) {
+    ::close(*setup);
+    return live.status();
+  }
+  // Other runs take their live lock only while holding the setup lock, so the
+  // answer stays true until EndSetup, and the exclusive lock can be traded for
+  // a shared one without a window.
+  const bool alone = Flock(*live, LOCK_EX | LOCK_NB) == 0;
+  if (Flock(*live, LOCK_SH) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(*setup);
+    ::close(*live);
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot lock: ", why));
+  }
+  return RunDirLock(*setup, *live, alone);
+}
+
+RunDirLock::RunDirLock(RunDirLock&& other) noexcept
+    : setup_fd_(std::exchange(other.setup_fd_, -1)), live_fd_(std::exchange(other.live_fd_, -1)), alone_(other.alone_) {}
+
+RunDirLock& RunDirLock::operator=(RunDirLock&& other) noexcept {
+  if (this != &other) {
+    this->~RunDirLock();
+    setup_fd_ = std::exchange(other.setup_fd_, -1);
+    live_fd_ = std::exchange(other.live_fd_, -1);
+    alone_ = other.alone_;
+  }
+  return *this;
+}
+
+RunDirLock::~RunDirLock() {
+  EndSetup();
+  if (live_fd_ >= 0) ::close(live_fd_);
+  live_fd_ = -1;
+}
+
+void RunDirLock::EndSetup() {
+  if (setup_fd_ >= 0) ::close(setup_fd_);
+  setup_fd_ = -1;
+}
+
+bool RecordFileInUse(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool busy = Flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return busy;
+}
+
+absl::StatusOr<std::vector<ShardFile>> ListShardFiles(const std::string& dir) {
+  absl::Status status;
+  std::vector<ShardFile> out;
+  for (const std::string& path : ShardFiles(dir, &status)) {
+    ShardFile f;
+    f.path = path;
+    const std::string name = fs::path(path).stem().string();  // shard-I-of-N
+    int index = 0, count = 0;
+    char tail = 0;
+    if (std::sscanf(name.c_str(), "shard-%d-of-%d%c", &index, &count, &tail) != 2 || count < 1 || index < 0 ||
+        index >= count) {
+      continue;  // not one of ours
+    }
+    f.index = index;
+    f.count = count;
+    out.push_back(std::move(f));
+  }
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::StatusOr<int64_t> SetAsideCheckpoints(const std::string& dir,
                                             const std::vector<std::string>& checkpoint_names) {
   const std::set<std::string> names(checkpoint_names.begin(), checkpoint_names.end());
@@ -163,6 +270,10 @@ absl::StatusOr<int64_t> SetAsideCheckpoints(const std::string& dir,
         &stats);
     if (!s.ok()) return s;
     if (stale.empty()) continue;
+    if (RecordFileInUse(file)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          file, ": a live run is writing this file; its records cannot be set aside until it ends"));
+    }
     if (stale_dir.empty()) {
       const std::string base = (fs::path(dir) / "stale" / UtcStamp()).string();
       stale_dir = base;
