@@ -15,9 +15,15 @@ namespace doomscope {
 
 inline constexpr int kDefaultSamples = 1;
 inline constexpr int kDefaultMaxNewTokens = 256;
+// Caps that keep a suite's plan and generations bounded (a typo such as
+// samples: 2000000000 is an error, not hours of planning).
+inline constexpr int kMaxSamples = 1'000'000;        // rollouts per item and sampling config
+inline constexpr int kMaxNewTokens = 1 << 20;
+inline constexpr int kMaxThreads = 4096;
 
-// Parses `text` (named `file_name` in errors). Unknown fields and syntax errors
-// are InvalidArgument "FILE:LINE:COLUMN: message" (1-based). Relative paths
+// Parses `text` (named `file_name` in errors). Unknown fields, syntax errors
+// and NaN or infinite numbers are InvalidArgument "FILE:LINE:COLUMN: message"
+// (1-based). Relative paths
 // are resolved against `base_dir`; then defaults are filled in and the config
 // is validated (ValidateSuiteConfig).
 absl::StatusOr<SuiteConfig> ParseSuiteConfig(std::string_view text, const std::string& file_name,

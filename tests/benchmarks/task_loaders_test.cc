@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "benchmarks/bfcl/data.h"
 #include "benchmarks/bfcl/prompt.h"
 #include "benchmarks/wnut17/data.h"
@@ -46,7 +47,7 @@ TEST(TaskLoadersTest, Wnut17SharedData) {
   EXPECT_EQ(item.prompt.substr(item.prompt.size() - 6), "\nJSON:");
   ASSERT_EQ(item.messages.size(), 2u);
   for (std::string_view type : WnutEntityTypes()) {
-    EXPECT_NE(item.prompt.find("\"" + std::string(type) + "\""), std::string::npos) << type;
+    EXPECT_NE(item.prompt.find(absl::StrCat("\"", std::string(type), "\"")), std::string::npos) << type;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -107,6 +108,67 @@ TEST_F(SuiteConfigTest, BadSamplingValuesAreRejected) {
   config = Parse(std::string(kGood) + "sampling { name: \"p\" top_p: 1.5 }\n");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(Msg(config.status()).find("sampling \"p\": top_p"), std::string::npos);
+}
+
+TEST_F(SuiteConfigTest, NanAndInfinityAreRefusedWhereWritten) {
+  // Issue 14 #9: NaN passed every "< bound" check and failed each sample later.
+  for (const char* value : {"temperature: nan", "top_p: nan", "repetition_penalty: inf", "min_p: -inf"}) {
+    auto config = Parse(std::string(kGood) + "sampling { name: \"x\"\n  " + value + " }\n");
+    ASSERT_FALSE(config.ok()) << value;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(Msg(config.status()).find(dir_ + "/suite.textproto:10:3: sampling[2]."), std::string::npos)
+        << Msg(config.status());
+    EXPECT_NE(Msg(config.status()).find("must be a finite number"), std::string::npos) << Msg(config.status());
+  }
+  // Also inside nested blocks (the gate policy, detector thresholds).
+  auto config = Parse(std::string(kGood) + "gate { max_doom_loop_increase: nan }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("suite.textproto:9:8: gate.max_doom_loop_increase must be a finite number"),
+            std::string::npos)
+      << Msg(config.status());
+  config = Parse(std::string(kGood) + "detector { stream { shadow_rate: inf } }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("detector.stream.shadow_rate must be a finite number"), std::string::npos)
+      << Msg(config.status());
+}
+
+TEST_F(SuiteConfigTest, OutOfRangeGatePolicyIsRefused) {
+  auto config = Parse(std::string(kGood) + "gate { alpha: 1.5 }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("gate.alpha must be in (0, 1)"), std::string::npos) << Msg(config.status());
+  config = Parse(std::string(kGood) + "gate { max_accuracy_drop: -0.1 }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("gate.max_accuracy_drop must be a number in [0, 1]"), std::string::npos);
+}
+
+TEST_F(SuiteConfigTest, SizesAreCapped) {
+  // Issue 14 #4 and #3: absurd sizes are config errors, not hours of planning or a bad_alloc.
+  auto config = Parse(std::string(kGood) + "sampling { name: \"many\" samples: 2000000000 }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("sampling \"many\": samples must be in [1, 1000000]"), std::string::npos)
+      << Msg(config.status());
+  config = Parse(std::string(kGood) + "backend { engine { max_batch: 2000000000 } }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(Msg(config.status()).find("backend.engine.max_batch must be in [1, 4096]"), std::string::npos)
+      << Msg(config.status());
+  config = Parse(std::string(kGood) + "sampling { name: \"long\" max_new_tokens: 2000000000 }\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Msg(config.status()).find("max_new_tokens must be in [1, 1048576]"), std::string::npos);
+}
+
+TEST_F(SuiteConfigTest, NameIsOneFolderName) {
+  for (const char* name : {"../up", "a/b", "..", ".", ""}) {
+    std::string text = kGood;
+    text.replace(text.find("name: \"two\""), 11, absl::StrCat("name: \"", name, "\""));
+    auto config = Parse(text);
+    if (std::string(name).empty()) {  // unset: the default "suite"
+      ASSERT_TRUE(config.ok());
+      continue;
+    }
+    ASSERT_FALSE(config.ok()) << name;
+    EXPECT_NE(Msg(config.status()).find("must be one folder name"), std::string::npos) << Msg(config.status());
+  }
 }
 
 TEST_F(SuiteConfigTest, UnknownParentIsRejected) {
