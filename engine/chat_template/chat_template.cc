@@ -53,4 +53,25 @@ absl::StatusOr<std::string> RenderChat(const ModelChatTemplates& model, const Ch
   return (*t)->Render(ChatContext(model, request), options);
 }
 
+std::vector<std::string> EndOfTurnMarkers(const ModelChatTemplates& model) {
+  static constexpr std::string_view kKnown[] = {
+      "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>", "<|end|>", "<|return|>", "<|call|>",
+      "<|endoftext|>", "<|end_of_text|>", "</s>", "<｜end▁of▁sentence｜>",
+  };
+  std::vector<std::string> out;
+  auto add = [&](std::string_view m) {
+    for (const std::string& have : out) {
+      if (have == m) return;
+    }
+    out.emplace_back(m);
+  };
+  if (const std::string* eos = model.SpecialToken("eos_token"); eos != nullptr && !eos->empty()) add(*eos);
+  for (std::string_view marker : kKnown) {
+    for (const auto& named : model.templates) {
+      if (named.second.source().find(marker) != std::string::npos) add(marker);
+    }
+  }
+  return out;
+}
+
 }  // namespace doomscope::engine

@@ -101,6 +101,13 @@ nlohmann::ordered_json ChatContext(const ModelChatTemplates& model, const ChatRe
 absl::StatusOr<std::string> RenderChat(const ModelChatTemplates& model, const ChatRequest& request,
                                        const RenderOptions& options = {});
 
+// The strings that end an assistant turn for this model, to stop generation
+// at: its eos_token, then the known end-of-turn markers (<|im_end|>,
+// <|eot_id|>, <end_of_turn>, <|end|>, <|return|>, <|call|>, ...) that its
+// templates write. The tokenizer maps them to ids; generation_config.json's
+// eos_token_id list, where there is one, adds to them.
+std::vector<std::string> EndOfTurnMarkers(const ModelChatTemplates& model);
+
 }  // namespace doomscope::engine
 
 #endif  // DOOMSCOPE_ENGINE_CHAT_TEMPLATE_CHAT_TEMPLATE_H_

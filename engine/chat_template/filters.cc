@@ -108,7 +108,7 @@ Value FBatch(Interpreter& interp, const Value& v, CallArgs& args) {
     }
     out.push_back(Value::List(std::move(cur)));
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 
 Value FCapitalize(Interpreter& interp, const Value& v, CallArgs& args) {
@@ -153,18 +153,17 @@ Value FDictSort(Interpreter&, const Value& v, CallArgs& args) {
 
 Value FEscape(Interpreter& interp, const Value& v, CallArgs& args) {
   BoundArgs a("escape", args, {});
-  std::string out;
-  for (char c : ToStr(v)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return Str(interp, std::move(out));
+  if (v.is_markup()) return v;  // already safe: markupsafe does not escape twice
+  std::string out = HtmlEscape(ToStr(v));
+  interp.Charge(out.size());
+  return Value::Markup(std::move(out));
+}
+
+Value FForceEscape(Interpreter& interp, const Value& v, CallArgs& args) {
+  BoundArgs a("forceescape", args, {});
+  std::string out = HtmlEscape(ToStr(v));
+  interp.Charge(out.size());
+  return Value::Markup(std::move(out));
 }
 
 Value FFirst(Interpreter&, const Value& v, CallArgs& args) {
@@ -177,6 +176,7 @@ Value FFirst(Interpreter&, const Value& v, CallArgs& args) {
 Value FLast(Interpreter&, const Value& v, CallArgs& args) {
   BoundArgs a("last", args, {});
   if (v.is_undefined()) Fail("'Undefined' object is not reversible");
+  if (v.is_list() && v.list().is_iterator()) Fail(Cat("'", TypeName(v), "' object is not reversible"));
   std::vector<Value> items = Iterate(v);
   if (items.empty()) return Value::MakeUndefined("No last item, sequence was empty.");
   return items.back();
@@ -328,11 +328,11 @@ Value FInt(Interpreter&, const Value& v, CallArgs& args) {
 
 Value FItems(Interpreter&, const Value& v, CallArgs& args) {
   BoundArgs a("items", args, {});
-  if (v.is_undefined()) return Value::List({});
+  if (v.is_undefined()) return Value::Sequence({}, SeqKind::kGenerator);
   if (!v.is_dict()) Fail("Can only get item pairs from a mapping.");
   std::vector<Value> out;
   for (const auto& [k, val] : v.dict().items) out.push_back(Value::List({k, val}, true));
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 
 Value FJoin(Interpreter& interp, const Value& v, CallArgs& args) {
@@ -384,6 +384,8 @@ Value FTitle(Interpreter& interp, const Value& v, CallArgs& args) {
 // map(attribute=..., default=...) or map('filter', args...).
 Value FMap(Interpreter& interp, const Value& v, CallArgs& args) {
   std::vector<Value> out;
+  // Jinja's do_map starts with `if value:`: a false input maps to nothing.
+  if (!v.Truthy()) return Value::Sequence({}, SeqKind::kGenerator);
   if (args.positional.empty()) {
     Value attribute, fallback;
     bool has_default = false;
@@ -402,7 +404,7 @@ Value FMap(Interpreter& interp, const Value& v, CallArgs& args) {
       if (has_default && got.is_undefined()) got = fallback;
       out.push_back(std::move(got));
     }
-    return Value::List(std::move(out));
+    return Value::Sequence(std::move(out), SeqKind::kGenerator);
   }
   std::string name = ToStr(args.positional[0]);
   if (!IsKnownFilter(name)) Fail(Cat("No filter named '", name, "'."));
@@ -413,7 +415,7 @@ Value FMap(Interpreter& interp, const Value& v, CallArgs& args) {
     rest.keyword = args.keyword;
     out.push_back(ApplyFilter(interp, name, item, rest));
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 
 Value MinMax(Interpreter& interp, const Value& v, CallArgs& args, bool want_max) {
@@ -448,6 +450,7 @@ Value SelectOrReject(Interpreter& interp, const Value& v, CallArgs& args, bool b
   if (next < args.positional.size()) test = ToStr(args.positional[next++]);
   if (!test.empty() && !IsKnownTest(test)) Fail(Cat("No test named '", test, "'."));
   std::vector<Value> out;
+  if (!v.Truthy()) return Value::Sequence({}, SeqKind::kGenerator);  // `if value:` in select_or_reject
   for (const Value& item : Iterate(v)) {
     interp.Step();
     Value probe = by_attr ? GetPath(interp, item, attribute) : item;
@@ -462,7 +465,7 @@ Value SelectOrReject(Interpreter& interp, const Value& v, CallArgs& args, bool b
     }
     if (ok == select) out.push_back(item);
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 Value FSelect(Interpreter& i, const Value& v, CallArgs& a) { return SelectOrReject(i, v, a, false, true); }
 Value FReject(Interpreter& i, const Value& v, CallArgs& a) { return SelectOrReject(i, v, a, false, false); }
@@ -491,7 +494,9 @@ Value FReverse(Interpreter& interp, const Value& v, CallArgs& args) {
   }
   std::vector<Value> items = Iterate(v);
   std::reverse(items.begin(), items.end());
-  return Value::List(std::move(items));
+  // reversed() of a list is an iterator; of a generator Jinja falls back to a reversed list.
+  if (v.is_list() && v.list().is_iterator()) return Value::List(std::move(items));
+  return Value::Sequence(std::move(items), SeqKind::kReverseIterator);
 }
 
 // Python's round(x, n) for floats: correctly rounded (ties to even on the exact binary value).
@@ -534,7 +539,7 @@ Value FRound(Interpreter&, const Value& v, CallArgs& args) {
 
 Value FSafe(Interpreter&, const Value& v, CallArgs& args) {
   BoundArgs a("safe", args, {});
-  return v.is_string() ? v : Value(ToStr(v));
+  return Value::Markup(ToStr(v));
 }
 
 Value FSlice(Interpreter& interp, const Value& v, CallArgs& args) {
@@ -556,7 +561,7 @@ Value FSlice(Interpreter& interp, const Value& v, CallArgs& args) {
     if (a.has(1) && !a[1].is_none() && i >= with_extra) part.push_back(a[1]);
     out.push_back(Value::List(std::move(part)));
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 
 Value FSort(Interpreter& interp, const Value& v, CallArgs& args) {
@@ -574,7 +579,7 @@ Value FSort(Interpreter& interp, const Value& v, CallArgs& args) {
 
 Value FString(Interpreter& interp, const Value& v, CallArgs& args) {
   BoundArgs a("string", args, {});
-  if (v.is_string()) return v;
+  if (v.is_string()) return v;  // a Markup stays Markup (soft_str)
   return Str(interp, ToStr(v));
 }
 
@@ -648,7 +653,7 @@ Value FUnique(Interpreter& interp, const Value& v, CallArgs& args) {
       out.push_back(item);
     }
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), SeqKind::kGenerator);
 }
 
 Value FWordCount(Interpreter&, const Value& v, CallArgs& args) {
@@ -673,7 +678,7 @@ struct FilterEntry {
 constexpr FilterEntry kFilters[] = {
     {"abs", FAbs}, {"attr", FAttr}, {"batch", FBatch}, {"capitalize", FCapitalize}, {"center", FCenter},
     {"count", FLength}, {"d", FDefault}, {"default", FDefault}, {"dictsort", FDictSort}, {"e", FEscape},
-    {"escape", FEscape}, {"first", FFirst}, {"float", FFloat}, {"forceescape", FEscape}, {"format", FFormat},
+    {"escape", FEscape}, {"first", FFirst}, {"float", FFloat}, {"forceescape", FForceEscape}, {"format", FFormat},
     {"indent", FIndent}, {"int", FInt}, {"items", FItems}, {"join", FJoin}, {"last", FLast}, {"length", FLength},
     {"list", FList}, {"lower", FLower}, {"map", FMap}, {"max", FMax}, {"min", FMin}, {"reject", FReject},
     {"rejectattr", FRejectAttr}, {"replace", FReplace}, {"reverse", FReverse}, {"round", FRound}, {"safe", FSafe},
@@ -695,7 +700,7 @@ bool IsKnownFilter(std::string_view name) { return FindFilter(name) != nullptr; 
 
 Value ApplyFilter(Interpreter& interp, std::string_view name, const Value& value, CallArgs& args) {
   const FilterEntry* f = FindFilter(name);
-  if (f == nullptr) Fail(Cat("No filter named '", name, "'."));
+  if (f == nullptr) Fail(Cat("No filter named '", name, "' found."));
   interp.Step();
   return f->fn(interp, value, args);
 }

@@ -12,7 +12,7 @@ namespace {
 
 // Native stack a rendering may use below its entry point; deeper recursion
 // (macros calling macros) is an error rather than a crash.
-constexpr intptr_t kMaxStackBytes = 2 << 20;
+constexpr uintptr_t kMaxStackBytes = 2 << 20;
 
 std::string ObjectTypeRepr(const Value& v) {
   if (v.is_none()) return "None";
@@ -248,14 +248,14 @@ void Interpreter::Step() {
   if ((steps_ & 0xFFF) == 0 && std::chrono::steady_clock::now() > deadline_) {
     Fail(Cat("template rendering exceeded ", options_.limits.max_seconds, " s (limit)"));
   }
-  char probe;
-  if (stack_base_ != nullptr && stack_base_ - &probe > kMaxStackBytes) Fail("template recursion too deep");
+  // The frame address, not a local's: sanitizers may move locals off the stack.
+  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (stack_base_ != 0 && stack_base_ > here && stack_base_ - here > kMaxStackBytes) Fail("template recursion too deep");
 }
 
 std::string Interpreter::Render(const Body& body, const DictObj& context) {
   context_ = &context;
-  char base;
-  stack_base_ = &base;
+  stack_base_ = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   deadline_ = std::chrono::steady_clock::now() +
               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                   std::chrono::duration<double>(options_.limits.max_seconds));
@@ -396,6 +396,7 @@ std::string Interpreter::RunLoop(const Stmt& s, const std::shared_ptr<Frame>& fr
   Value loop_value{std::shared_ptr<Object>(loop)};
   const std::vector<Value>& list = loop->items();
   for (size_t i = 0; i < list.size(); ++i) {
+    Step();  // an empty body still costs a step per iteration
     loop->set_index(static_cast<int64_t>(i));
     auto inner = std::make_shared<Frame>();
     inner->parent = frame;
@@ -472,7 +473,7 @@ Value Interpreter::GetItem(const Value& obj, const Value& key) {
       break;
     case Value::Kind::kList:
     case Value::Kind::kString:
-      if (key.is_int() || key.is_bool()) {
+      if ((key.is_int() || key.is_bool()) && (obj.is_string() || obj.is_indexable())) {
         if (obj.is_list()) {
           auto i = NormalizeIndex(key.ToInt(), obj.list().items.size());
           if (i) return obj.list().items[*i];

@@ -8,6 +8,7 @@
 #define DOOMSCOPE_ENGINE_CHAT_TEMPLATE_INTERPRETER_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -78,7 +79,7 @@ class Interpreter {
   int64_t steps_ = 0;
   int64_t allocated_ = 0;
   int call_depth_ = 0;
-  const char* stack_base_ = nullptr;
+  uintptr_t stack_base_ = 0;
   std::vector<std::shared_ptr<Object>> namespaces_;
   std::vector<std::shared_ptr<Frame>> macro_frames_;
   absl::flat_hash_map<const Stmt*, std::unique_ptr<MacroInfo>> macro_info_;

@@ -92,6 +92,7 @@ struct Dumper {
       case Value::Kind::kFloat: out->append(FloatJson(v.as_float())); return;
       case Value::Kind::kString: DumpString(v.str(), opt.ensure_ascii, out); return;
       case Value::Kind::kList: {
+        if (!v.is_indexable()) Fail(Cat("Object of type ", TypeName(v), " is not JSON serializable"));
         const auto& items = v.list().items;
         if (items.empty()) {
           out->append("[]");

@@ -235,7 +235,9 @@ Value DictMethod(const Value& self, std::string_view name, CallArgs& args) {
     else if (name == "keys") out.push_back(k);
     else out.push_back(v);
   }
-  return Value::List(std::move(out));
+  return Value::Sequence(std::move(out), name == "items" ? SeqKind::kDictItems
+                                          : name == "keys" ? SeqKind::kDictKeys
+                                                           : SeqKind::kDictValues);
 }
 
 // A method value: `s.strip` without the call.
@@ -257,13 +259,13 @@ class BoundMethodFn : public Callable {
 
 bool HasMethod(const Value& self, std::string_view name) {
   if (self.is_string()) return In(kStrMethods, name);
-  if (self.is_list()) return In(kListMethods, name);
+  if (self.is_list()) return self.is_indexable() && In(kListMethods, name);
   if (self.is_dict()) return In(kDictMethods, name);
   return false;
 }
 
 bool IsUnsafeMethod(const Value& self, std::string_view name) {
-  if (self.is_list() && !self.is_tuple()) return In(kUnsafeList, name);
+  if (self.is_list() && self.list().kind == SeqKind::kList) return In(kUnsafeList, name);
   if (self.is_dict()) return In(kUnsafeDict, name);
   return false;
 }

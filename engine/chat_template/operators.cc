@@ -126,6 +126,22 @@ Value NumberOp(BinOp op, const Value& a, const Value& b) {
 
 }  // namespace
 
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
 Value Arithmetic(Interpreter& interp, BinOp op, const Value& a, const Value& b) {
   if (op == BinOp::kConcat) {
     std::string s = ToStr(a) + ToStr(b);
@@ -141,7 +157,15 @@ Value Arithmetic(Interpreter& interp, BinOp op, const Value& a, const Value& b) 
         interp.Charge(a.str().size() + b.str().size());
         return Value(a.str() + b.str());
       }
-      if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+      if (a.is_markup() || b.is_markup()) {
+        if (a.is_string() && b.is_string()) {
+          // Markup.__add__ / __radd__: the plain operand is HTML-escaped.
+          std::string s = (a.is_markup() ? a.str() : HtmlEscape(a.str())) + (b.is_markup() ? b.str() : HtmlEscape(b.str()));
+          interp.Charge(s.size());
+          return Value::Markup(std::move(s));
+        }
+      }
+      if (a.is_indexable() && b.is_indexable() && a.is_tuple() == b.is_tuple()) {
         interp.Charge((a.list().items.size() + b.list().items.size()) * sizeof(Value));
         std::vector<Value> items = a.list().items;
         items.insert(items.end(), b.list().items.begin(), b.list().items.end());
@@ -151,8 +175,8 @@ Value Arithmetic(Interpreter& interp, BinOp op, const Value& a, const Value& b) 
       if (a.is_list()) Fail(Cat("can only concatenate ", TypeName(a), " (not \"", TypeName(b), "\") to ", TypeName(a)));
       break;
     case BinOp::kMul:
-      if ((a.is_string() || a.is_list()) && IsIntLike(b)) return Repeat(interp, a, b.ToInt());
-      if ((b.is_string() || b.is_list()) && IsIntLike(a)) return Repeat(interp, b, a.ToInt());
+      if ((a.is_string() || a.is_indexable()) && IsIntLike(b)) return Repeat(interp, a, b.ToInt());
+      if ((b.is_string() || b.is_indexable()) && IsIntLike(a)) return Repeat(interp, b, a.ToInt());
       break;
     case BinOp::kMod:
       if (a.is_string()) {
@@ -214,7 +238,10 @@ std::optional<size_t> NormalizeIndex(int64_t index, size_t size) {
 Value SliceValue(Interpreter& interp, const Value& obj, std::optional<int64_t> start, std::optional<int64_t> stop,
                  std::optional<int64_t> step_opt) {
   if (obj.is_undefined()) obj.ThrowUndefined();
-  if (!obj.is_string() && !obj.is_list()) Fail(Cat("'", TypeName(obj), "' object is not subscriptable"));
+  if (!obj.is_string() && !obj.is_indexable()) {
+    // Jinja's getitem turns the TypeError into an undefined value.
+    return Value::MakeUndefined(Cat(TypeName(obj), " object has no element slice"));
+  }
   int64_t step = step_opt.value_or(1);
   if (step == 0) Fail("slice step cannot be zero");
   std::vector<char32_t> cps;

@@ -6,6 +6,8 @@
 #define DOOMSCOPE_ENGINE_CHAT_TEMPLATE_OPERATORS_H_
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "engine/chat_template/ast.h"
 #include "engine/chat_template/value.h"
@@ -20,6 +22,8 @@ bool Contains(const Value& container, const Value& item);
 // obj[start:stop:step] for strings, lists and tuples.
 Value SliceValue(Interpreter& interp, const Value& obj, std::optional<int64_t> start, std::optional<int64_t> stop,
                  std::optional<int64_t> step);
+// markupsafe's escape: & < > " ' as entities.
+std::string HtmlEscape(std::string_view s);
 // Python index normalisation: a negative index counts from the end; nullopt when out of range.
 std::optional<size_t> NormalizeIndex(int64_t index, size_t size);
 

@@ -39,6 +39,7 @@ class Parser {
   Body Template() {
     Body body = Subparse({});
     if (Cur().type != TokenType::kEnd) Fail(Cat("unexpected ", Describe(Cur())));
+    CheckNames(body, false);
     return body;
   }
 
@@ -702,7 +703,8 @@ class Parser {
     std::string name = ExpectName();
     while (IsOp(".") && Look().type == TokenType::kName) {
       Next();
-      name += "." + ExpectName();
+      name += '.';
+      name += ExpectName();
     }
     return name;
   }
@@ -714,7 +716,6 @@ class Parser {
       start_inline = false;
       auto e = MakeExpr(Expr::Kind::kFilter, Cur().line);
       e->name = DottedName();
-      if (!IsKnownFilter(e->name)) throw ParseError{Cat("no filter named '", e->name, "'"), e->line};
       if (IsOp("(")) CallArgsInto(e.get());
       e->a = std::move(node);
       node = std::move(e);
@@ -728,7 +729,6 @@ class Parser {
     auto e = MakeExpr(Expr::Kind::kTest, line);
     e->negated = SkipName("not");
     e->name = DottedName();
-    if (!IsKnownTest(e->name)) throw ParseError{Cat("no test named '", e->name, "'"), line};
     const Token& c = Cur();
     if (IsOp("(")) {
       CallArgsInto(e.get());
@@ -740,6 +740,58 @@ class Parser {
     }
     e->a = std::move(node);
     return e;
+  }
+
+  // Unknown filters and tests are errors when Jinja compiles the template,
+  // except in a "soft" frame (directly inside an if statement or an inline
+  // if-expression), where they only fail if evaluated.
+  static void CheckNames(const Expr* e, bool soft) {
+    if (e == nullptr) return;
+    if (e->kind == Expr::Kind::kFilter && !soft && !IsKnownFilter(e->name)) {
+      throw ParseError{Cat("no filter named '", e->name, "'"), e->line};
+    }
+    if (e->kind == Expr::Kind::kTest && !soft && !IsKnownTest(e->name)) {
+      throw ParseError{Cat("no test named '", e->name, "'"), e->line};
+    }
+    if (e->kind == Expr::Kind::kCond) soft = true;
+    for (const Expr* child : {e->a.get(), e->b.get(), e->c.get(), e->step.get(), e->star_args.get(), e->star_kwargs.get()}) {
+      CheckNames(child, soft);
+    }
+    for (const auto& i : e->items) CheckNames(i.get(), soft);
+    for (const auto& [k, v] : e->pairs) {
+      CheckNames(k.get(), soft);
+      CheckNames(v.get(), soft);
+    }
+    for (const auto& kv : e->kwargs) CheckNames(kv.second.get(), soft);
+  }
+
+  static void CheckNames(const Body& body, bool soft) {
+    for (const StmtPtr& s : body) {
+      switch (s->kind) {
+        case Stmt::Kind::kIf:
+          for (const auto& [cond, b] : s->branches) {
+            CheckNames(cond.get(), true);
+            CheckNames(b, true);
+          }
+          CheckNames(s->body, true);
+          break;
+        case Stmt::Kind::kFor:
+          CheckNames(s->expr.get(), soft);
+          CheckNames(s->filter.get(), false);
+          CheckNames(s->body, false);
+          CheckNames(s->else_body, false);
+          break;
+        default:
+          // Other blocks render their bodies in a new (not soft) frame; their
+          // head expressions belong to the enclosing one.
+          CheckNames(s->expr.get(), soft);
+          CheckNames(s->filter.get(), s->kind == Stmt::Kind::kOutput || s->kind == Stmt::Kind::kSet ? soft : false);
+          for (const auto& p : s->params) CheckNames(p.default_value.get(), false);
+          for (const auto& a : s->assignments) CheckNames(a.second.get(), soft);
+          CheckNames(s->body, false);
+          break;
+      }
+    }
   }
 
   std::vector<Token> t_;

@@ -39,13 +39,13 @@ bool RunTest(Interpreter& interp, std::string_view name, const Value& v, CallArg
   if (name == "string") return none(name), v.is_string();
   if (name == "mapping") return none(name), v.is_dict();
   if (name == "iterable") return none(name), IsIterable(v);
-  if (name == "sequence") return none(name), v.is_undefined() || v.is_string() || v.is_list() || v.is_dict();
+  if (name == "sequence") return none(name), v.is_undefined() || v.is_string() || v.is_indexable() || v.is_dict();
   if (name == "callable") {
     none(name);
     // Undefined defines __call__ (to raise), so Python's callable() is true for it.
     return v.is_callable() || v.is_undefined() || (v.is_object() && v.object().TypeName() == "LoopContext");
   }
-  if (name == "escaped") return none(name), false;
+  if (name == "escaped") return none(name), v.is_markup();
   if (name == "lower" || name == "upper") {
     none(name);
     // str.islower()/isupper(): at least one cased character, and none of the other case.
@@ -85,14 +85,14 @@ bool RunTest(Interpreter& interp, std::string_view name, const Value& v, CallArg
       // CPython caches the small integers, so they are the same object.
       case Value::Kind::kInt: return v.as_int() == o.as_int() && v.as_int() >= -5 && v.as_int() <= 256;
       case Value::Kind::kString: return v.str_ptr() == o.str_ptr();
-      case Value::Kind::kList: return &v.list() == &o.list();
+      case Value::Kind::kList: return &v.list() == &o.list();  // identity
       case Value::Kind::kDict: return &v.dict() == &o.dict();
       default: return Equals(v, o);
     }
   }
   if (name == "filter") return none(name), v.is_string() && IsKnownFilter(v.str());
   if (name == "test") return none(name), v.is_string() && IsKnownTest(v.str());
-  Fail(Cat("No test named '", name, "'."));
+  Fail(Cat("No test named '", name, "' found."));
 }
 
 constexpr std::string_view kTests[] = {

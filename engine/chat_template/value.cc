@@ -18,13 +18,24 @@ constexpr int kMaxReprDepth = 64;
 void ReprInto(const Value& v, std::string* out, int depth);
 
 void ReprSequence(const ListObj& l, std::string* out, int depth) {
-  out->push_back(l.is_tuple ? '(' : '[');
+  if (l.is_iterator()) {
+    // Python adds the object's address, which no golden can hold.
+    out->append(l.kind == SeqKind::kGenerator ? "<generator object>" : "<list_reverseiterator object>");
+    return;
+  }
+  const char* view = l.kind == SeqKind::kDictItems  ? "dict_items("
+                     : l.kind == SeqKind::kDictKeys ? "dict_keys("
+                     : l.kind == SeqKind::kDictValues ? "dict_values("
+                                                      : nullptr;
+  if (view != nullptr) out->append(view);
+  out->push_back(l.is_tuple() ? '(' : '[');
   for (size_t i = 0; i < l.items.size(); ++i) {
     if (i > 0) out->append(", ");
     ReprInto(l.items[i], out, depth + 1);
   }
-  if (l.is_tuple && l.items.size() == 1) out->push_back(',');
-  out->push_back(l.is_tuple ? ')' : ']');
+  if (l.is_tuple() && l.items.size() == 1) out->push_back(',');
+  out->push_back(l.is_tuple() ? ')' : ']');
+  if (view != nullptr) out->push_back(')');
 }
 
 void ReprInto(const Value& v, std::string* out, int depth) {
@@ -114,12 +125,22 @@ int Value::Depth() const {
 }
 
 Value Value::List(std::vector<Value> items, bool tuple) {
+  return Sequence(std::move(items), tuple ? SeqKind::kTuple : SeqKind::kList);
+}
+
+Value Value::Markup(std::string s) {
+  Value v(std::move(s));
+  v.markup_ = true;
+  return v;
+}
+
+Value Value::Sequence(std::vector<Value> items, SeqKind kind) {
   auto l = std::make_shared<ListObj>();
   int depth = 0;
   for (const Value& v : items) depth = std::max(depth, v.Depth());
   if (depth + 1 > kMaxValueDepth) Fail("value nesting too deep");
   l->items = std::move(items);
-  l->is_tuple = tuple;
+  l->kind = kind;
   l->depth = depth + 1;
   return Value(std::shared_ptr<const ListObj>(std::move(l)));
 }
@@ -158,7 +179,7 @@ bool Value::Truthy() const {
     case Kind::kString:
       return !str().empty();
     case Kind::kList:
-      return !list().items.empty();
+      return list().is_iterator() || !list().items.empty();
     case Kind::kDict:
       return !dict().items.empty();
     default:
@@ -192,7 +213,16 @@ std::string_view TypeName(const Value& v) {
     case Value::Kind::kString:
       return "str";
     case Value::Kind::kList:
-      return v.is_tuple() ? "tuple" : "list";
+      switch (v.list().kind) {
+        case SeqKind::kList: return "list";
+        case SeqKind::kTuple: return "tuple";
+        case SeqKind::kGenerator: return "generator";
+        case SeqKind::kReverseIterator: return "list_reverseiterator";
+        case SeqKind::kDictItems: return "dict_items";
+        case SeqKind::kDictKeys: return "dict_keys";
+        case SeqKind::kDictValues: return "dict_values";
+      }
+      return "list";
     case Value::Kind::kDict:
       return "dict";
     case Value::Kind::kObject:
@@ -215,7 +245,8 @@ bool Equals(const Value& a, const Value& b) {
     case Value::Kind::kList: {
       const ListObj& x = a.list();
       const ListObj& y = b.list();
-      if (x.is_tuple != y.is_tuple || x.items.size() != y.items.size()) return false;
+      if (x.kind != y.kind || x.items.size() != y.items.size()) return false;
+      if (x.is_iterator()) return &x == &y;
       for (size_t i = 0; i < x.items.size(); ++i) {
         if (!Equals(x.items[i], y.items[i])) return false;
       }
@@ -249,7 +280,7 @@ int Compare(const Value& a, const Value& b, std::string_view op) {
     int c = a.str().compare(b.str());
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
-  if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+  if (a.is_indexable() && b.is_indexable() && a.is_tuple() == b.is_tuple()) {
     const auto& x = a.list().items;
     const auto& y = b.list().items;
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
@@ -278,20 +309,21 @@ std::string FloatRepr(double d) {
   }
   int exp = std::atoi(sci.c_str() + e + 1);
   std::string out = neg ? "-" : "";
-  if (exp >= -5 + 1 && exp < 16) {
+  // Appends only: GCC 12 warns (-Wrestrict, falsely) on `"lit" + std::string` here.
+  if (exp >= -4 && exp < 16) {
     if (exp >= 0) {
       if (static_cast<int>(digits.size()) <= exp + 1) {
-        out += digits + std::string(exp + 1 - digits.size(), '0') + ".0";
+        out.append(digits).append(exp + 1 - digits.size(), '0').append(".0");
       } else {
-        out += digits.substr(0, exp + 1) + "." + digits.substr(exp + 1);
+        out.append(digits, 0, exp + 1).append(".").append(digits, exp + 1);
       }
     } else {
-      out += "0." + std::string(-exp - 1, '0') + digits;
+      out.append("0.").append(-exp - 1, '0').append(digits);
     }
     return out;
   }
-  out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
+  out.append(digits, 0, 1);
+  if (digits.size() > 1) out.append(".").append(digits, 1);
   char ebuf[16];
   std::snprintf(ebuf, sizeof(ebuf), "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
   return out + ebuf;
@@ -369,12 +401,14 @@ int64_t Length(const Value& v) {
     case Value::Kind::kString:
       return CodePointCount(v.str());
     case Value::Kind::kList:
+      if (v.list().is_iterator()) break;
       return static_cast<int64_t>(v.list().items.size());
     case Value::Kind::kDict:
       return static_cast<int64_t>(v.dict().items.size());
     default:
-      Fail(Cat("object of type '", TypeName(v), "' has no len()"));
+      break;
   }
+  Fail(Cat("object of type '", TypeName(v), "' has no len()"));
 }
 
 std::vector<Value> Iterate(const Value& v) {

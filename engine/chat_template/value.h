@@ -38,10 +38,20 @@ struct TemplateError {
 // built), so comparing, printing and destroying them cannot exhaust the stack.
 inline constexpr int kMaxValueDepth = 400;
 
+// The Python type a sequence stands for. Generators (what map, select,
+// selectattr, unique, batch and items return), reversed() iterators and dict
+// views iterate like lists but differ elsewhere, as in Python: a generator is
+// always true and has no len(); none of them can be indexed or written by
+// tojson; each prints as its own type.
+enum class SeqKind : uint8_t { kList, kTuple, kGenerator, kReverseIterator, kDictItems, kDictKeys, kDictValues };
+
 struct ListObj {
   std::vector<Value> items;
-  bool is_tuple = false;
+  SeqKind kind = SeqKind::kList;
   int depth = 1;  // nesting depth, set by Value::List
+  bool is_tuple() const { return kind == SeqKind::kTuple; }
+  bool is_indexable() const { return kind == SeqKind::kList || kind == SeqKind::kTuple; }
+  bool is_iterator() const { return kind == SeqKind::kGenerator || kind == SeqKind::kReverseIterator; }
 };
 
 struct DictObj {
@@ -110,6 +120,10 @@ class Value {
   Value(std::shared_ptr<const Callable> c) : data_(std::move(c)) {}
   // Build containers (raise when nesting deeper than kMaxValueDepth).
   static Value List(std::vector<Value> items, bool tuple = false);
+  static Value Sequence(std::vector<Value> items, SeqKind kind);
+  // A markupsafe.Markup string (from |safe or |escape): `+` with a plain
+  // string HTML-escapes the other operand, as Markup.__add__ does.
+  static Value Markup(std::string s);
   static Value Dict(DictObj dict);
   // Nesting depth: 0 for scalars.
   int Depth() const;
@@ -123,7 +137,10 @@ class Value {
   bool is_number() const { return is_int() || is_float() || is_bool(); }
   bool is_string() const { return kind() == Kind::kString; }
   bool is_list() const { return kind() == Kind::kList; }
-  bool is_tuple() const { return is_list() && list().is_tuple; }
+  bool is_tuple() const { return is_list() && list().is_tuple(); }
+  // A list or a tuple (not a generator or a dict view).
+  bool is_indexable() const { return is_list() && list().is_indexable(); }
+  bool is_markup() const { return markup_; }
   bool is_dict() const { return kind() == Kind::kDict; }
   bool is_object() const { return kind() == Kind::kObject; }
   bool is_callable() const { return kind() == Kind::kCallable; }
@@ -158,6 +175,7 @@ class Value {
                             std::shared_ptr<const Callable>>;
   explicit Value(Data d) : data_(std::move(d)) {}
   Data data_;
+  bool markup_ = false;
 };
 
 // Python's type name as it appears in error messages ("dict", "list", "str", "NoneType", ...).

@@ -24,7 +24,7 @@ using testing::WriteFile;
 
 std::vector<Json> Lines(const std::string& text) {
   std::vector<Json> out;
-  for (std::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) out.push_back(Json::parse(line));
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) out.push_back(Json::parse(std::string(line)));
   return out;
 }
 
@@ -45,7 +45,7 @@ TEST(RenderTemplateE2e, TemplateFileLinesInOrder) {
   std::vector<Json> out = Lines(ReadFile(dir + "/out.jsonl"));
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0]["text"], "<s><user>héllo \"x\"\n<assistant>");
-  EXPECT_THAT(out[1]["error"].get<std::string>(), HasSubstr("t.jinja:1: bad: roles"));
+  EXPECT_THAT(out[1]["error"].get<std::string>(), HasSubstr("t.jinja:2: bad: roles"));
   EXPECT_EQ(out[2]["text"], "<system>s\n");
 }
 
