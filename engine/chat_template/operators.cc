@@ -154,16 +154,14 @@ Value Arithmetic(Interpreter& interp, BinOp op, const Value& a, const Value& b) 
   switch (op) {
     case BinOp::kAdd:
       if (a.is_string() && b.is_string()) {
-        interp.Charge(a.str().size() + b.str().size());
-        return Value(a.str() + b.str());
-      }
-      if (a.is_markup() || b.is_markup()) {
-        if (a.is_string() && b.is_string()) {
+        if (a.is_markup() || b.is_markup()) {
           // Markup.__add__ / __radd__: the plain operand is HTML-escaped.
           std::string s = (a.is_markup() ? a.str() : HtmlEscape(a.str())) + (b.is_markup() ? b.str() : HtmlEscape(b.str()));
           interp.Charge(s.size());
           return Value::Markup(std::move(s));
         }
+        interp.Charge(a.str().size() + b.str().size());
+        return Value(a.str() + b.str());
       }
       if (a.is_indexable() && b.is_indexable() && a.is_tuple() == b.is_tuple()) {
         interp.Charge((a.list().items.size() + b.list().items.size()) * sizeof(Value));

@@ -179,6 +179,18 @@ TEST(ChatTemplateSandbox, MutationIsRefusedAndGlobalsWork) {
   EXPECT_EQ(*date, "26 Jul 2024");
   EXPECT_EQ(Ok("{% generation %}gen{% endgeneration %}|{{ range(3)|list }}|{{ dict(a=1) }}"), "gen|[0, 1, 2]|{'a': 1}");
   EXPECT_THAT(Err("{{ range(100001)|length }}"), HasSubstr("MAX_RANGE (100000)"));
+  // Markup from |safe escapes what is added to it (functionary's template relies on this); ~ does not.
+  EXPECT_EQ(Ok("{{ 'a<'|safe + '<b>' }}|{{ ('x'|safe + '<') is escaped }}|{{ 'a'|safe ~ '<' }}|{{ '<'|e }}"),
+            "a<&lt;b&gt;|True|a<|&lt;");
+  // Generators (map/select/...) are always true, have no len() and are not JSON.
+  EXPECT_EQ(Ok("{{ 'yes' if [1]|select('gt', 5) else 'no' }} {{ [1, 2]|map('string')|list }} {{ none|select|list }}"),
+            "yes ['1', '2'] []");
+  EXPECT_THAT(Err("{{ [1]|select|length }}"), HasSubstr("object of type 'generator' has no len()"));
+  EXPECT_THAT(Err("{{ [1]|map('string')|tojson }}"), HasSubstr("Object of type generator is not JSON serializable"));
+  EXPECT_EQ(Ok("{{ d.items() }} {{ [1, 2]|reverse|list }}", R"({"d": {"k": 1}})"), "dict_items([('k', 1)]) [2, 1]");
+  // Unknown filters inside an if only fail when evaluated, as in Jinja's soft frames.
+  EXPECT_EQ(Ok("{% if false %}{{ x|from_json }}{% endif %}ok"), "ok");
+  EXPECT_THAT(Err("{% if true %}{{ x|from_json }}{% endif %}"), HasSubstr("No filter named 'from_json' found."));
 }
 
 TEST(ChatTemplateErrors, ParseErrorsNameTheLine) {
