@@ -145,7 +145,12 @@ struct Dumper {
 
 }  // namespace
 
-Value FromJson(const nlohmann::ordered_json& j) {
+namespace {
+
+Value FromJsonAt(const nlohmann::ordered_json& j, int depth) {
+  // Checked before descending: a hostile context nested a million deep must
+  // not recurse a million frames.
+  if (depth > kMaxValueDepth) Fail("the context nests deeper than the renderer allows");
   switch (j.type()) {
     case nlohmann::ordered_json::value_t::null: return Value::None();
     case nlohmann::ordered_json::value_t::boolean: return Value(j.get<bool>());
@@ -160,18 +165,22 @@ Value FromJson(const nlohmann::ordered_json& j) {
     case nlohmann::ordered_json::value_t::array: {
       std::vector<Value> items;
       items.reserve(j.size());
-      for (const auto& e : j) items.push_back(FromJson(e));
+      for (const auto& e : j) items.push_back(FromJsonAt(e, depth + 1));
       return Value::List(std::move(items));
     }
     case nlohmann::ordered_json::value_t::object: {
       DictObj d;
       d.items.reserve(j.size());
-      for (const auto& [k, v] : j.items()) d.items.emplace_back(Value(k), FromJson(v));
+      for (const auto& [k, v] : j.items()) d.items.emplace_back(Value(k), FromJsonAt(v, depth + 1));
       return Value::Dict(std::move(d));
     }
     default: return Value::None();
   }
 }
+
+}  // namespace
+
+Value FromJson(const nlohmann::ordered_json& j) { return FromJsonAt(j, 0); }
 
 std::string JsonDumps(const Value& v, const JsonDumpOptions& options) {
   std::string out;

@@ -234,6 +234,12 @@ TEST(ChatTemplateLimits, HostileTemplatesFailWithinLimits) {
   slow.limits.max_seconds = 0.2;
   EXPECT_THAT(Err("{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}{% endfor %}", "{}", slow),
               ::testing::AnyOf(HasSubstr("exceeded 0.2 s"), HasSubstr("bytes")));
+  // A context nested deeper than values may be is refused, not recursed into.
+  std::string deep_json = std::string(100000, '[') + std::string(100000, ']');
+  absl::StatusOr<ChatTemplate> plain = ChatTemplate::Parse("{{ x }}", "p");
+  ASSERT_TRUE(plain.ok());
+  absl::StatusOr<std::string> r = plain->Render(Json::parse("{\"x\": " + deep_json + "}"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("nests deeper"));
   // Deeply nested source is a parse error, not a stack overflow.
   std::string deep = "{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}";
   EXPECT_THAT(std::string(ChatTemplate::Parse(deep, "d").status().message()), HasSubstr("nesting too deep"));
