@@ -114,7 +114,11 @@ void DictObj::Set(Value key, Value value) {
 }
 
 Value Value::MakeUndefined(std::string hint, bool unsafe) {
-  return Value(Data(Undefined{std::make_shared<const std::string>(std::move(hint)), unsafe}));
+  Value v;
+  Undefined& u = std::get<Undefined>(v.data_);
+  u.hint = std::make_shared<const std::string>(std::move(hint));
+  u.unsafe = unsafe;
+  return v;
 }
 
 int Value::Depth() const {

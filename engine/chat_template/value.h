@@ -104,7 +104,12 @@ class Value {
   enum class Kind : uint8_t { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kObject, kCallable };
 
   Value() : data_(Undefined{}) {}
-  static Value None() { return Value(Data(std::in_place_index<1>)); }
+  static Value None() {
+    // Emplaced in place: moving a variant temporary trips GCC 12's -Wmaybe-uninitialized under ASan.
+    Value v;
+    v.data_.emplace<std::monostate>();
+    return v;
+  }
   static Value MakeUndefined(std::string hint, bool unsafe = false);
   Value(bool b) : data_(b) {}
   Value(int64_t i) : data_(i) {}
@@ -173,7 +178,6 @@ class Value {
   using Data = std::variant<Undefined, std::monostate, bool, int64_t, double, std::shared_ptr<const std::string>,
                             std::shared_ptr<const ListObj>, std::shared_ptr<const DictObj>, std::shared_ptr<Object>,
                             std::shared_ptr<const Callable>>;
-  explicit Value(Data d) : data_(std::move(d)) {}
   Data data_;
   bool markup_ = false;
 };
