@@ -9,6 +9,7 @@
 #include "engine/gguf_reader.h"
 #include "engine/llama2c_reader.h"
 #include "engine/mapped_file.h"
+#include "engine/tokenizer_loader.h"
 
 namespace doomscope::engine {
 namespace {
@@ -112,7 +113,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& model_path, const std::
     }
   }
   if (!tokenizer) {
-    absl::StatusOr<Tokenizer> t = Tokenizer::FromLlama2cFile(tok_path, weights->config.vocab_size);
+    absl::StatusOr<Tokenizer> t = OpenTokenizer(tok_path, weights->config.vocab_size);
     if (!t.ok()) return t.status();
     tokenizer = *std::move(t);
   }

@@ -1,0 +1,125 @@
+#include "engine/split_regex.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "absl/strings/str_cat.h"
+#include "engine/utf8_text.h"
+
+namespace doomscope::engine {
+namespace {
+
+constexpr char kSpaceMembers[] = "\\t\\n\\x0B\\f\\r\\x{85}\\p{Z}";
+
+// One match-data block per thread, shared by every pattern: only the whole
+// match (ovector pair 0) is read.
+pcre2_match_data* ThreadMatchData() {
+  struct Holder {
+    pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+    ~Holder() { pcre2_match_data_free(data); }
+  };
+  thread_local Holder holder;
+  return holder.data;
+}
+
+}  // namespace
+
+struct SplitRegex::Code {
+  pcre2_code* code = nullptr;
+  bool jit = false;
+  ~Code() { pcre2_code_free(code); }
+};
+
+std::string RewriteWhitespaceClasses(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size() + 32);
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[i + 1];
+      ++i;
+      if (e == 's') {
+        out += in_class ? std::string(kSpaceMembers) : absl::StrCat("[", kSpaceMembers, "]");
+      } else if (e == 'S' && !in_class) {
+        out += absl::StrCat("[^", kSpaceMembers, "]");
+      } else {
+        out += '\\';
+        out += e;
+      }
+      continue;
+    }
+    if (c == '[' && !in_class) {
+      in_class = true;
+      out += c;
+      // A ']' (or '^]') right after the opening bracket is a literal member.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+      continue;
+    }
+    if (c == ']' && in_class) in_class = false;
+    out += c;
+  }
+  return out;
+}
+
+absl::StatusOr<SplitRegex> SplitRegex::Compile(std::string_view pattern, bool literal) {
+  std::string source;
+  if (literal) {
+    // \Q...\E quotes everything but a literal "\E", which is spliced in escaped.
+    source = "\\Q";
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (pattern.substr(i, 2) == "\\E") {
+        source += "\\E\\\\E\\Q";
+        ++i;
+      } else {
+        source += pattern[i];
+      }
+    }
+    source += "\\E";
+  } else {
+    source = RewriteWhitespaceClasses(pattern);
+  }
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(source.data()), source.size(),
+                                   PCRE2_UTF | PCRE2_UCP, &error, &offset, nullptr);
+  if (code == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof(message));
+    return absl::InvalidArgumentError(absl::StrCat("regex \"", std::string(pattern), "\" does not compile: ",
+                                                   reinterpret_cast<const char*>(message), " (at offset ",
+                                                   offset, ")"));
+  }
+  auto compiled = std::make_shared<Code>();
+  compiled->code = code;
+  compiled->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+  SplitRegex r;
+  r.pattern_ = std::string(pattern);
+  r.code_ = std::move(compiled);
+  return r;
+}
+
+void SplitRegex::ForEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& on_match) const {
+  pcre2_match_data* md = ThreadMatchData();
+  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  size_t pos = 0;
+  size_t last_match_end = std::string_view::npos;
+  while (pos <= text.size()) {
+    const int rc = code_->jit ? pcre2_jit_match(code_->code, subject, text.size(), pos, 0, md, nullptr)
+                              : pcre2_match(code_->code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
+    if (rc < 0) return;  // no match (or a resource limit, which these patterns do not reach)
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    const size_t start = ov[0], end = ov[1];
+    if (start == end && end == last_match_end) {
+      if (pos >= text.size()) return;
+      pos += Utf8SequenceLength(static_cast<unsigned char>(text[pos]));
+      continue;
+    }
+    on_match(start, end);
+    pos = end;
+    last_match_end = end;
+  }
+}
+
+}  // namespace doomscope::engine
