@@ -90,7 +90,9 @@ void AddedTokenMatcher::Split(std::string_view text, bool normalized_pass, bool 
       }
       const AddedToken& token = tokens_[pass.token_index[found]];
       size_t start = pos, stop = pos + pass.patterns[found].size();
-      pos = stop;  // the automaton resumes after a match, whether it is used or not
+      // The automaton resumes after the match itself, used or not, even when
+      // rstrip extends the token over the whitespace that follows.
+      pos = stop;
       if (token.special && !parse_special) continue;
       if (token.single_word) {
         const bool word_before = start > 0 && IsWordChar(LastChar(text, start));
@@ -103,10 +105,11 @@ void AddedTokenMatcher::Split(std::string_view text, bool normalized_pass, bool 
       if (start_offset < start) out->push_back({start_offset, start, -1});
       out->push_back({start, stop, token.id});
       start_offset = stop;
-      pos = stop;
     }
   }
   if (start_offset < text.size()) out->push_back({start_offset, text.size(), -1});
+  // A token whose match began inside the previous token's stripped whitespace
+  // overlaps it, as in tokenizers; the text between them is then empty.
 }
 
 }  // namespace doomscope::engine

@@ -57,6 +57,8 @@ class BpeModel {
   // One past the largest id in the vocabulary.
   int32_t id_limit() const { return static_cast<int32_t>(id_to_token_.size()); }
   size_t merge_count() const { return merges_.size(); }
+  // The number of vocabulary entries (tokenizers' get_vocab_size).
+  size_t entry_count() const { return vocab_.size(); }
 
  private:
   struct Merge {

@@ -1,5 +1,6 @@
 #include "engine/tokenizer_json.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -119,6 +120,29 @@ absl::StatusOr<std::vector<AddedToken>> ReadAddedTokens(const Json& root, const 
   return tokens;
 }
 
+// tokenizers does not trust the ids written in added_tokens: loading adds the
+// tokens in order, each taking its id in the model vocabulary (or of an earlier
+// added token with the same content), else the next free id from the model's
+// vocabulary size. Real files agree with their ids; this keeps odd ones exact.
+void AssignAddedTokenIds(const BpeModel& model, size_t model_entries, std::vector<AddedToken>* tokens) {
+  absl::flat_hash_map<std::string, int32_t> assigned;
+  int32_t next_id = static_cast<int32_t>(model_entries);
+  std::vector<AddedToken> kept;
+  for (AddedToken& t : *tokens) {
+    if (t.content.empty()) continue;
+    if (auto it = assigned.find(t.content); it != assigned.end()) {
+      t.id = it->second;
+    } else if (const int32_t id = model.TokenId(t.content); id >= 0) {
+      t.id = id;
+    } else {
+      t.id = next_id++;
+    }
+    assigned[t.content] = t.id;
+    kept.push_back(std::move(t));
+  }
+  *tokens = std::move(kept);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BpeTokenizer>> BpeTokenizerFromJson(const Json& root, const std::string& name) {
@@ -130,6 +154,7 @@ absl::StatusOr<std::unique_ptr<BpeTokenizer>> BpeTokenizerFromJson(const Json& r
   absl::StatusOr<std::vector<AddedToken>> added = ReadAddedTokens(root, name);
   if (!added.ok()) return added.status();
   parts.added_tokens = *std::move(added);
+  AssignAddedTokenIds(*parts.model, parts.model->entry_count(), &parts.added_tokens);
   static const Json kNull;
   auto member = [&](const char* key) -> const Json& {
     const Json* m = FindMember(root, key);
