@@ -19,13 +19,17 @@ struct WordCache {
   static constexpr size_t kMaxEntries = 1 << 16;
   static constexpr size_t kMaxWordBytes = 256;
   uint64_t owner = 0;
-  absl::flat_hash_map<std::string, std::vector<int32_t>> entries;
+  size_t size = 0;
+  // Byte-level words and text words apart (the same bytes may stand for either).
+  absl::flat_hash_map<std::string, std::vector<int32_t>> entries[2];
 };
 
 WordCache& ThreadCache(uint64_t serial) {
   thread_local WordCache cache;
   if (cache.owner != serial) {
-    cache.entries.clear();
+    cache.entries[0].clear();
+    cache.entries[1].clear();
+    cache.size = 0;
     cache.owner = serial;
   }
   return cache;
@@ -213,18 +217,20 @@ void BpeModel::Tokenize(std::string_view word, bool byte_level, std::vector<int3
     return;
   }
   WordCache& cache = ThreadCache(serial_);
-  std::string key;
-  key.reserve(word.size() + 1);
-  key.push_back(byte_level ? 'b' : 't');
-  key.append(word);
-  if (auto it = cache.entries.find(key); it != cache.entries.end()) {
+  auto& entries = cache.entries[byte_level ? 1 : 0];
+  if (auto it = entries.find(absl::string_view(word.data(), word.size())); it != entries.end()) {
     out->insert(out->end(), it->second.begin(), it->second.end());
     return;
   }
   const size_t before = out->size();
   TokenizeUncached(word, byte_level, out);
-  if (cache.entries.size() >= WordCache::kMaxEntries) cache.entries.clear();
-  cache.entries.emplace(std::move(key), std::vector<int32_t>(out->begin() + before, out->end()));
+  if (cache.size >= WordCache::kMaxEntries) {
+    cache.entries[0].clear();
+    cache.entries[1].clear();
+    cache.size = 0;
+  }
+  entries.emplace(std::string(word), std::vector<int32_t>(out->begin() + before, out->end()));
+  ++cache.size;
 }
 
 }  // namespace doomscope::engine

@@ -100,26 +100,26 @@ absl::StatusOr<SplitRegex> SplitRegex::Compile(std::string_view pattern, bool li
   return r;
 }
 
-void SplitRegex::ForEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& on_match) const {
+bool SplitRegex::FindNext(std::string_view text, Cursor* cursor, size_t* start, size_t* end) const {
   pcre2_match_data* md = ThreadMatchData();
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
-  size_t pos = 0;
-  size_t last_match_end = std::string_view::npos;
-  while (pos <= text.size()) {
-    const int rc = code_->jit ? pcre2_jit_match(code_->code, subject, text.size(), pos, 0, md, nullptr)
-                              : pcre2_match(code_->code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-    if (rc < 0) return;  // no match (or a resource limit, which these patterns do not reach)
+  while (cursor->pos <= text.size()) {
+    const int rc = code_->jit ? pcre2_jit_match(code_->code, subject, text.size(), cursor->pos, 0, md, nullptr)
+                              : pcre2_match(code_->code, subject, text.size(), cursor->pos, PCRE2_NO_UTF_CHECK, md,
+                                            nullptr);
+    if (rc < 0) return false;  // no match (or a resource limit, which these patterns do not reach)
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
-    const size_t start = ov[0], end = ov[1];
-    if (start == end && end == last_match_end) {
-      if (pos >= text.size()) return;
-      pos += Utf8SequenceLength(static_cast<unsigned char>(text[pos]));
+    if (ov[0] == ov[1] && ov[1] == cursor->last_match_end) {
+      if (cursor->pos >= text.size()) return false;
+      cursor->pos += Utf8SequenceLength(static_cast<unsigned char>(text[cursor->pos]));
       continue;
     }
-    on_match(start, end);
-    pos = end;
-    last_match_end = end;
+    *start = ov[0];
+    *end = ov[1];
+    cursor->pos = cursor->last_match_end = ov[1];
+    return true;
   }
+  return false;
 }
 
 }  // namespace doomscope::engine

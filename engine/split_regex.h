@@ -12,7 +12,6 @@
 #ifndef DOOMSCOPE_ENGINE_SPLIT_REGEX_H_
 #define DOOMSCOPE_ENGINE_SPLIT_REGEX_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,10 +26,23 @@ class SplitRegex {
   // first (tokenizer.json's {"String": ...} patterns).
   static absl::StatusOr<SplitRegex> Compile(std::string_view pattern, bool literal = false);
 
-  // Calls on_match(start, end) for each match in `text` (valid UTF-8), in
-  // order, as Rust onig's find_iter yields them: an empty match right where the
-  // previous match ended is skipped and the scan moves on one character.
-  void ForEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& on_match) const;
+  // Scan state of FindNext over one text.
+  struct Cursor {
+    size_t pos = 0;
+    size_t last_match_end = std::string_view::npos;
+  };
+  // The next match in `text` (valid UTF-8) as Rust onig's find_iter yields
+  // them: an empty match right where the previous match ended is skipped and
+  // the scan moves on one character. False when there is none.
+  bool FindNext(std::string_view text, Cursor* cursor, size_t* start, size_t* end) const;
+
+  // Calls on_match(start, end) for each match, in order.
+  template <typename F>
+  void ForEachMatch(std::string_view text, F&& on_match) const {
+    Cursor cursor;
+    size_t start, end;
+    while (FindNext(text, &cursor, &start, &end)) on_match(start, end);
+  }
 
   const std::string& pattern() const { return pattern_; }
 

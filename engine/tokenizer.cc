@@ -23,6 +23,8 @@ absl::StatusOr<Tokenizer> Tokenizer::FromVocab(TokenizerVocab vocab) {
   ids.bos = vocab.bos_id;
   ids.eos = vocab.eos_id;
   ids.unk = vocab.unk_id;
+  // run.c never parses special tokens in text; EncodeOptions can ask for it.
+  ids.parse_special_by_default = false;
   std::string source = vocab.source;
   absl::StatusOr<std::unique_ptr<SentencePieceTokenizer>> impl = SentencePieceTokenizer::Create(std::move(vocab));
   if (!impl.ok()) return impl.status();

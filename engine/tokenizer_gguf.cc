@@ -33,12 +33,15 @@ absl::StatusOr<std::vector<TokenKind>> ReadTokenKinds(const GgufFile& gguf, size
   return kinds;
 }
 
-// An optional token id key: -1 when absent, an error when out of range.
-absl::StatusOr<int32_t> OptionalId(const GgufFile& gguf, const char* key, size_t n, int32_t fallback) {
-  if (gguf.Find(key) == nullptr) return fallback;
+// An optional token id key: -1 when absent. Out of range is an error when
+// `strict`, else "none" (converters write 0xFFFFFFFF for an unset pad id;
+// llama.cpp ignores such ids too).
+absl::StatusOr<int32_t> OptionalId(const GgufFile& gguf, const char* key, size_t n, bool strict) {
+  if (gguf.Find(key) == nullptr) return -1;
   absl::StatusOr<uint64_t> id = gguf.GetUint(key);
   if (!id.ok()) return id.status();
   if (*id >= n) {
+    if (!strict) return -1;
     return absl::InvalidArgumentError(absl::StrCat(gguf.path(), ": ", key, " = ", *id,
                                                    " is outside the vocabulary of ", n));
   }
@@ -89,13 +92,15 @@ absl::StatusOr<Tokenizer> SentencePieceFromGguf(const GgufFile& gguf, const std:
   ids.bos = v.bos_id;
   ids.eos = v.eos_id;
   ids.unk = v.unk_id;
-  absl::StatusOr<int32_t> eot = OptionalId(gguf, "tokenizer.ggml.eot_token_id", n, -1);
-  absl::StatusOr<int32_t> eom = OptionalId(gguf, "tokenizer.ggml.eom_token_id", n, -1);
-  absl::StatusOr<int32_t> pad = OptionalId(gguf, "tokenizer.ggml.padding_token_id", n, -1);
+  absl::StatusOr<int32_t> eot = OptionalId(gguf, "tokenizer.ggml.eot_token_id", n, /*strict=*/false);
+  absl::StatusOr<int32_t> eom = OptionalId(gguf, "tokenizer.ggml.eom_token_id", n, /*strict=*/false);
+  absl::StatusOr<int32_t> pad = OptionalId(gguf, "tokenizer.ggml.padding_token_id", n, /*strict=*/false);
   for (const auto* s : {&eot, &eom, &pad}) {
     if (!s->ok()) return s->status();
   }
   ids.pad = *pad;
+  // As before GGUF special parsing existed: Encode(text, add_bos) leaves "<s>" in text as text.
+  ids.parse_special_by_default = false;
   absl::StatusOr<std::unique_ptr<SentencePieceTokenizer>> impl = SentencePieceTokenizer::Create(std::move(v));
   if (!impl.ok()) return impl.status();
   ids.end_of_generation = {*eot, *eom};
@@ -169,12 +174,12 @@ absl::StatusOr<Tokenizer> ByteLevelBpeFromGguf(const GgufFile& gguf, const std::
   parts.decoder = TokenDecoder::Of({decode});
 
   SpecialTokenIds ids;
-  absl::StatusOr<int32_t> bos = OptionalId(gguf, "tokenizer.ggml.bos_token_id", n, -1);
-  absl::StatusOr<int32_t> eos = OptionalId(gguf, "tokenizer.ggml.eos_token_id", n, -1);
-  absl::StatusOr<int32_t> unk = OptionalId(gguf, "tokenizer.ggml.unknown_token_id", n, -1);
-  absl::StatusOr<int32_t> pad = OptionalId(gguf, "tokenizer.ggml.padding_token_id", n, -1);
-  absl::StatusOr<int32_t> eot = OptionalId(gguf, "tokenizer.ggml.eot_token_id", n, -1);
-  absl::StatusOr<int32_t> eom = OptionalId(gguf, "tokenizer.ggml.eom_token_id", n, -1);
+  absl::StatusOr<int32_t> bos = OptionalId(gguf, "tokenizer.ggml.bos_token_id", n, /*strict=*/true);
+  absl::StatusOr<int32_t> eos = OptionalId(gguf, "tokenizer.ggml.eos_token_id", n, /*strict=*/true);
+  absl::StatusOr<int32_t> unk = OptionalId(gguf, "tokenizer.ggml.unknown_token_id", n, /*strict=*/true);
+  absl::StatusOr<int32_t> pad = OptionalId(gguf, "tokenizer.ggml.padding_token_id", n, /*strict=*/false);
+  absl::StatusOr<int32_t> eot = OptionalId(gguf, "tokenizer.ggml.eot_token_id", n, /*strict=*/false);
+  absl::StatusOr<int32_t> eom = OptionalId(gguf, "tokenizer.ggml.eom_token_id", n, /*strict=*/false);
   for (const auto* s : {&bos, &eos, &unk, &pad, &eot, &eom}) {
     if (!s->ok()) return s->status();
   }
