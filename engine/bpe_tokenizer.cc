@@ -1,5 +1,6 @@
 #include "engine/bpe_tokenizer.h"
 
+#include "engine/byte_piece.h"
 #include "engine/utf8_text.h"
 
 namespace doomscope::engine {
@@ -129,12 +130,6 @@ int32_t BpeTokenizer::ByteToken(uint8_t b) const {
   return parts_.model->TokenId(piece);
 }
 
-int BpeTokenizer::ByteValue(int32_t token) const {
-  std::string_view t = parts_.model->TokenText(token);
-  if (t.size() != 6 || t.substr(0, 3) != "<0x" || t[5] != '>') return -1;
-  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
-  const int hi = hex(t[3]), lo = hex(t[4]);
-  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
+int BpeTokenizer::ByteValue(int32_t token) const { return BytePieceValue(parts_.model->TokenText(token)); }
 
 }  // namespace doomscope::engine

@@ -1,10 +1,9 @@
 #include "engine/model_loader.h"
 
-#include <sys/stat.h>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/file_paths.h"
 #include "engine/gguf_model.h"
 #include "engine/gguf_reader.h"
 #include "engine/llama2c_reader.h"
@@ -13,22 +12,6 @@
 
 namespace doomscope::engine {
 namespace {
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string DirectoryOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 ModelFormat FormatOf(const MappedFile& file) {
   uint32_t magic = 0;

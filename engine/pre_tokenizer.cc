@@ -53,20 +53,6 @@ void Materialize(PreToken* piece) {
   piece->byte_level = false;
 }
 
-absl::StatusOr<SplitRegex> SplitPattern(const Json& json, const std::string& where) {
-  absl::StatusOr<const Json*> p = RequireMember(json, "pattern", where);
-  if (!p.ok()) return p.status();
-  absl::StatusOr<SplitRegex> re = absl::InvalidArgumentError(
-      absl::StrCat(where, ": \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}"));
-  if (const Json* s = FindMember(**p, "String"); s != nullptr && s->is_string()) {
-    re = SplitRegex::Compile(s->get<std::string>(), /*literal=*/true);
-  } else if (const Json* r = FindMember(**p, "Regex"); r != nullptr && r->is_string()) {
-    re = SplitRegex::Compile(r->get<std::string>());
-  }
-  if (!re.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", re.status().message()));
-  return re;
-}
-
 }  // namespace
 
 absl::StatusOr<SplitBehavior> ParseSplitBehavior(const std::string& name, const std::string& where) {
@@ -143,18 +129,15 @@ absl::Status PreTokenizer::AppendSteps(const Json& json, const std::string& wher
   const std::string w = absl::StrCat(where, " (", *type, ")");
   Step step;
   if (*type == "Sequence") {
-    absl::StatusOr<const Json*> list = RequireMember(json, "pretokenizers", w);
-    if (!list.ok()) return list.status();
-    if (!(*list)->is_array()) return absl::InvalidArgumentError(absl::StrCat(w, ": \"pretokenizers\" must be a list"));
-    for (size_t i = 0; i < (*list)->size(); ++i) {
-      absl::Status s = AppendSteps((**list)[i], absl::StrCat(where, ".pretokenizers[", i, "]"), steps);
-      if (!s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return ForEachListMember(json, "pretokenizers", where, [&](const Json& child, const std::string& child_where) {
+      return AppendSteps(child, child_where, steps);
+    });
   }
   if (*type == "Split") {
     step.kind = Kind::kSplit;
-    absl::StatusOr<SplitRegex> re = SplitPattern(json, w);
+    absl::StatusOr<PatternSpec> spec = PatternMember(json, w);
+    if (!spec.ok()) return spec.status();
+    absl::StatusOr<SplitRegex> re = SplitRegex::CompileAt(spec->text, spec->literal, w);
     if (!re.ok()) return re.status();
     step.regex = *std::move(re);
     absl::StatusOr<std::string> behavior = StringMember(json, "behavior", w);

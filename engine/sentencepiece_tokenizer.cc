@@ -7,24 +7,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "engine/byte_piece.h"
 
 namespace doomscope::engine {
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// The byte of a "<0xNN>" piece, else -1.
-int ParseBytePiece(std::string_view piece) {
-  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>') return -1;
-  int hi = HexDigit(piece[3]), lo = HexDigit(piece[4]);
-  if (hi < 0 || lo < 0) return -1;
-  return hi * 16 + lo;
-}
 
 bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
@@ -60,7 +46,7 @@ absl::StatusOr<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::
   std::vector<AddedToken> specials;
   for (size_t i = 0; i < n; ++i) {
     const std::string& piece = v.pieces[i];
-    int byte = ParseBytePiece(piece);
+    int byte = BytePieceValue(piece);
     if (v.kinds[i] == TokenKind::kByte && byte < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           src, ": token ", i, " has type BYTE but its piece \"", absl::CHexEscape(piece),

@@ -19,15 +19,9 @@ absl::Status AddTemplate(const Json& json, const std::string& where, SpecialToke
   const std::string w = absl::StrCat(where, " (", *type, ")");
   SpecialTokensTemplate own;
   if (*type == "Sequence") {
-    absl::StatusOr<const Json*> list = RequireMember(json, "processors", w);
-    if (!list.ok()) return list.status();
-    if (!(*list)->is_array()) return absl::InvalidArgumentError(absl::StrCat(w, ": \"processors\" must be a list"));
-    for (size_t i = 0; i < (*list)->size(); ++i) {
-      if (absl::Status s = AddTemplate((**list)[i], absl::StrCat(where, ".processors[", i, "]"), t); !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
+    return ForEachListMember(json, "processors", where, [&](const Json& child, const std::string& child_where) {
+      return AddTemplate(child, child_where, t);
+    });
   }
   if (*type == "ByteLevel") return absl::OkStatus();  // only trims offsets
   if (*type == "RobertaProcessing" || *type == "BertProcessing") {

@@ -100,6 +100,12 @@ absl::StatusOr<SplitRegex> SplitRegex::Compile(std::string_view pattern, bool li
   return r;
 }
 
+absl::StatusOr<SplitRegex> SplitRegex::CompileAt(std::string_view pattern, bool literal, const std::string& where) {
+  absl::StatusOr<SplitRegex> re = Compile(pattern, literal);
+  if (!re.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", re.status().message()));
+  return re;
+}
+
 bool SplitRegex::FindNext(std::string_view text, Cursor* cursor, size_t* start, size_t* end) const {
   pcre2_match_data* md = ThreadMatchData();
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());

@@ -44,6 +44,9 @@ class SplitRegex {
     while (FindNext(text, &cursor, &start, &end)) on_match(start, end);
   }
 
+  // Compile() with the error prefixed by `where` (the JSON field it came from).
+  static absl::StatusOr<SplitRegex> CompileAt(std::string_view pattern, bool literal, const std::string& where);
+
   const std::string& pattern() const { return pattern_; }
 
  private:

@@ -7,21 +7,6 @@
 namespace doomscope::engine {
 namespace {
 
-// tokenizer.json writes Replace/Split patterns as {"String": s} or {"Regex": r}.
-absl::StatusOr<SplitRegex> PatternMember(const Json& object, const std::string& where) {
-  absl::StatusOr<const Json*> p = RequireMember(object, "pattern", where);
-  if (!p.ok()) return p.status();
-  if (const Json* s = FindMember(**p, "String"); s != nullptr && s->is_string()) {
-    return SplitRegex::Compile(s->get<std::string>(), /*literal=*/true);
-  }
-  if (const Json* r = FindMember(**p, "Regex"); r != nullptr && r->is_string()) {
-    absl::StatusOr<SplitRegex> re = SplitRegex::Compile(r->get<std::string>());
-    if (!re.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", re.status().message()));
-    return re;
-  }
-  return absl::InvalidArgumentError(absl::StrCat(where, ": \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}"));
-}
-
 // Nmt: drops some control characters and maps odd spaces to ' ' (tokenizers' do_nmt).
 void AppendNmt(char32_t cp, std::string* out) {
   if ((cp >= 0x01 && cp <= 0x08) || cp == 0x0B || (cp >= 0x0E && cp <= 0x1F) || cp == 0x7F || cp == 0x8F ||
@@ -91,15 +76,9 @@ absl::Status TextNormalizer::AppendSteps(const Json& json, const std::string& wh
   const std::string w = absl::StrCat(where, " (", *type, ")");
   Step step;
   if (*type == "Sequence") {
-    absl::StatusOr<const Json*> list = RequireMember(json, "normalizers", w);
-    if (!list.ok()) return list.status();
-    if (!(*list)->is_array()) return absl::InvalidArgumentError(absl::StrCat(w, ": \"normalizers\" must be a list"));
-    for (size_t i = 0; i < (*list)->size(); ++i) {
-      if (absl::Status s = AppendSteps((**list)[i], absl::StrCat(where, ".normalizers[", i, "]"), steps); !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
+    return ForEachListMember(json, "normalizers", where, [&](const Json& child, const std::string& child_where) {
+      return AppendSteps(child, child_where, steps);
+    });
   }
   if (*type == "NFC" || *type == "NFD" || *type == "NFKC" || *type == "NFKD") {
     step.kind = Kind::kUnicode;
@@ -121,9 +100,11 @@ absl::Status TextNormalizer::AppendSteps(const Json& json, const std::string& wh
     step.kind = Kind::kStripAccents;
   } else if (*type == "Replace") {
     step.kind = Kind::kReplace;
-    absl::StatusOr<SplitRegex> p = PatternMember(json, w);
-    if (!p.ok()) return p.status();
-    step.pattern = *std::move(p);
+    absl::StatusOr<PatternSpec> spec = PatternMember(json, w);
+    if (!spec.ok()) return spec.status();
+    absl::StatusOr<SplitRegex> re = SplitRegex::CompileAt(spec->text, spec->literal, w);
+    if (!re.ok()) return re.status();
+    step.pattern = *std::move(re);
     absl::StatusOr<std::string> c = StringMember(json, "content", w);
     if (!c.ok()) return c.status();
     step.content = *std::move(c);

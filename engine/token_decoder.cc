@@ -4,25 +4,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "engine/byte_level_map.h"
+#include "engine/byte_piece.h"
 #include "engine/text_normalizer.h"
 #include "engine/utf8_text.h"
 
 namespace doomscope::engine {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// The byte of a "<0xNN>" token, or -1 (u8::from_str_radix accepts either case).
-int ByteFallbackValue(const std::string& token) {
-  if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 || token[5] != '>') return -1;
-  const int hi = HexValue(token[3]), lo = HexValue(token[4]);
-  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
 
 std::vector<std::string> ByteLevelStep(std::vector<std::string> tokens, bool raw) {
   std::string bytes, piece;
@@ -50,7 +37,7 @@ std::vector<std::string> ByteFallbackStep(std::vector<std::string> tokens, bool 
     pending.clear();
   };
   for (std::string& t : tokens) {
-    if (const int b = ByteFallbackValue(t); b >= 0) {
+    if (const int b = BytePieceValue(t); b >= 0) {
       pending.push_back(static_cast<char>(b));
       continue;
     }
@@ -98,15 +85,9 @@ absl::Status TokenDecoder::AppendSteps(const Json& json, const std::string& wher
   const std::string w = absl::StrCat(where, " (", *type, ")");
   Step step;
   if (*type == "Sequence") {
-    absl::StatusOr<const Json*> list = RequireMember(json, "decoders", w);
-    if (!list.ok()) return list.status();
-    if (!(*list)->is_array()) return absl::InvalidArgumentError(absl::StrCat(w, ": \"decoders\" must be a list"));
-    for (size_t i = 0; i < (*list)->size(); ++i) {
-      if (absl::Status s = AppendSteps((**list)[i], absl::StrCat(where, ".decoders[", i, "]"), steps); !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
+    return ForEachListMember(json, "decoders", where, [&](const Json& child, const std::string& child_where) {
+      return AppendSteps(child, child_where, steps);
+    });
   }
   if (*type == "ByteLevel") {
     step.kind = Kind::kByteLevel;
@@ -116,16 +97,14 @@ absl::Status TokenDecoder::AppendSteps(const Json& json, const std::string& wher
     step.kind = Kind::kFuse;
   } else if (*type == "Replace") {
     step.kind = Kind::kReplace;
-    absl::StatusOr<const Json*> p = RequireMember(json, "pattern", w);
-    if (!p.ok()) return p.status();
-    if (const Json* s = FindMember(**p, "String"); s != nullptr && s->is_string()) {
-      step.literal = s->get<std::string>();
-    } else if (const Json* r = FindMember(**p, "Regex"); r != nullptr && r->is_string()) {
-      absl::StatusOr<SplitRegex> re = SplitRegex::Compile(r->get<std::string>());
-      if (!re.ok()) return absl::InvalidArgumentError(absl::StrCat(w, ": ", re.status().message()));
-      step.regex = *std::move(re);
+    absl::StatusOr<PatternSpec> spec = PatternMember(json, w);
+    if (!spec.ok()) return spec.status();
+    if (spec->literal) {
+      step.literal = spec->text;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(w, ": \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}"));
+      absl::StatusOr<SplitRegex> re = SplitRegex::CompileAt(spec->text, false, w);
+      if (!re.ok()) return re.status();
+      step.regex = *std::move(re);
     }
     absl::StatusOr<std::string> content = StringMember(json, "content", w);
     if (!content.ok()) return content.status();

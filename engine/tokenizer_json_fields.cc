@@ -59,6 +59,29 @@ absl::StatusOr<std::string> ComponentType(const Json& object, const std::string&
   return StringMember(object, "type", where);
 }
 
+absl::StatusOr<PatternSpec> PatternMember(const Json& object, const std::string& where) {
+  absl::StatusOr<const Json*> p = RequireMember(object, "pattern", where);
+  if (!p.ok()) return p.status();
+  if (const Json* s = FindMember(**p, "String"); s != nullptr && s->is_string()) {
+    return PatternSpec{s->get<std::string>(), true};
+  }
+  if (const Json* r = FindMember(**p, "Regex"); r != nullptr && r->is_string()) {
+    return PatternSpec{r->get<std::string>(), false};
+  }
+  return absl::InvalidArgumentError(absl::StrCat(where, ": \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}"));
+}
+
+absl::Status ForEachListMember(const Json& object, const std::string& key, const std::string& where,
+                               const std::function<absl::Status(const Json&, const std::string&)>& fn) {
+  absl::StatusOr<const Json*> list = RequireMember(object, key, where);
+  if (!list.ok()) return list.status();
+  if (!(*list)->is_array()) return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" must be a list"));
+  for (size_t i = 0; i < (*list)->size(); ++i) {
+    if (absl::Status s = fn((**list)[i], absl::StrCat(where, ".", key, "[", i, "]")); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Json> ParseJsonText(std::string_view text, const std::string& name) {
   try {
     return Json::parse(text.begin(), text.end());

@@ -5,6 +5,7 @@
 #ifndef DOOMSCOPE_ENGINE_TOKENIZER_JSON_FIELDS_H_
 #define DOOMSCOPE_ENGINE_TOKENIZER_JSON_FIELDS_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,19 @@ absl::StatusOr<int64_t> IntMemberOr(const Json& object, const std::string& key, 
 
 // The type of a component object ({"type": "..."}).
 absl::StatusOr<std::string> ComponentType(const Json& object, const std::string& where);
+
+// A Split/Replace pattern as tokenizer.json writes it: {"String": s} (literal)
+// or {"Regex": r}.
+struct PatternSpec {
+  std::string text;
+  bool literal = false;
+};
+absl::StatusOr<PatternSpec> PatternMember(const Json& object, const std::string& where);
+
+// Calls fn(element, element_where) for each element of the list member `key`
+// (a component Sequence's children), stopping at the first error.
+absl::Status ForEachListMember(const Json& object, const std::string& key, const std::string& where,
+                               const std::function<absl::Status(const Json&, const std::string&)>& fn);
 
 // Reads a whole JSON file; errors name the file and the byte offset.
 absl::StatusOr<Json> ReadJsonFile(const std::string& path);

@@ -1,11 +1,10 @@
 #include "engine/tokenizer_loader.h"
 
-#include <sys/stat.h>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "engine/end_of_turn_tokens.h"
+#include "engine/file_paths.h"
 #include "engine/gguf_reader.h"
 #include "engine/mapped_file.h"
 #include "engine/tokenizer_config.h"
@@ -13,22 +12,6 @@
 
 namespace doomscope::engine {
 namespace {
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string DirectoryOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 std::string IfExists(const std::string& path) { return IsRegularFile(path) ? path : std::string(); }
 
