@@ -60,8 +60,10 @@ void ExpectSameTokens(const Tokenizer& gguf, const Tokenizer& hf, const std::vec
 }
 
 TEST(TokenizerGgufBpeTest, Qwen3GgufMatchesTheReferences) {
-  absl::StatusOr<Tokenizer> gguf = GgufTwin(SharedPath("tokenizers/qwen3/tokenizer.json"),
-                                            {.pre = "qwen2", .eos_token = "<|im_end|>"});
+  GgufVocabOptions options;
+  options.pre = "qwen2";
+  options.eos_token = "<|im_end|>";
+  absl::StatusOr<Tokenizer> gguf = GgufTwin(SharedPath("tokenizers/qwen3/tokenizer.json"), options);
   ASSERT_TRUE(gguf.ok()) << gguf.status();
   absl::StatusOr<Tokenizer> hf = OpenTokenizer(SharedPath("tokenizers/qwen3"));
   ASSERT_TRUE(hf.ok()) << hf.status();
@@ -81,7 +83,8 @@ TEST(TokenizerGgufBpeTest, Llama3AndSmolLmGgufsMatchTheirFolders) {
                                 {"smollm-style-reduced", "smollm", nullptr}}) {
     SCOPED_TRACE(name);
     const std::string dir = TestdataDir() + "/" + name;
-    GgufVocabOptions options{.pre = pre};
+    GgufVocabOptions options;
+    options.pre = pre;
     if (bos != nullptr) options.bos_token = bos;
     absl::StatusOr<Tokenizer> gguf = GgufTwin(dir + "/tokenizer.json", options);
     ASSERT_TRUE(gguf.ok()) << gguf.status();
@@ -92,8 +95,9 @@ TEST(TokenizerGgufBpeTest, Llama3AndSmolLmGgufsMatchTheirFolders) {
 }
 
 TEST(TokenizerGgufBpeTest, UnknownPreTokenizerIsRefusedByName) {
-  absl::StatusOr<Tokenizer> gguf =
-      GgufTwin(TestdataDir() + "/gpt2-reduced/tokenizer.json", {.pre = "no-such-family"});
+  GgufVocabOptions options;
+  options.pre = "no-such-family";
+  absl::StatusOr<Tokenizer> gguf = GgufTwin(TestdataDir() + "/gpt2-reduced/tokenizer.json", options);
   ASSERT_FALSE(gguf.ok());
   EXPECT_THAT(std::string(gguf.status().message()), HasSubstr("tokenizer.ggml.pre 'no-such-family'"));
 }
