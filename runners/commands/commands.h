@@ -17,6 +17,7 @@ Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
 Command TokenizeCommand();
+Command RenderTemplateCommand();
 
 }  // namespace doomscope
 
