@@ -26,7 +26,7 @@
 #include "runners/engine_backend.h"
 #include "runners/replay_backend.h"
 #include "runners/sample_scorer.h"
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
 #include "runners/suite_config.h"
 
 namespace doomscope {

@@ -1,8 +1,8 @@
-#include "results/crc32c.h"
+#include "results/hash/crc32c.h"
 
 #include <array>
 
-namespace doomscope::results {
+namespace doomscope {
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78u;  // Castagnoli, bit-reflected
@@ -42,4 +42,4 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
   return ~c;
 }
 
-}  // namespace doomscope::results
+}  // namespace doomscope

@@ -1,4 +1,4 @@
-#include "detectors/wilson.h"
+#include "results/stats/wilson.h"
 
 #include <algorithm>
 #include <cmath>

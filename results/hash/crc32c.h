@@ -2,13 +2,13 @@
 //
 // Our own table-driven implementation (slicing by 8): record framing checks
 // every byte written to the store, so it must be cheap, but it needs no SIMD.
-#ifndef DOOMSCOPE_RESULTS_CRC32C_H_
-#define DOOMSCOPE_RESULTS_CRC32C_H_
+#ifndef DOOMSCOPE_RESULTS_HASH_CRC32C_H_
+#define DOOMSCOPE_RESULTS_HASH_CRC32C_H_
 
 #include <cstdint>
 #include <string_view>
 
-namespace doomscope::results {
+namespace doomscope {
 
 // Extends `crc` (the CRC of earlier bytes; 0 to start) over `data`.
 uint32_t Crc32cExtend(uint32_t crc, std::string_view data);
@@ -23,6 +23,6 @@ inline uint32_t UnmaskCrc(uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
-}  // namespace doomscope::results
+}  // namespace doomscope
 
-#endif  // DOOMSCOPE_RESULTS_CRC32C_H_
+#endif  // DOOMSCOPE_RESULTS_HASH_CRC32C_H_

@@ -1,17 +1,17 @@
 // Statistics for doom-loop ratios and their changes (DETECTORS.md section 7).
 //
-// Intervals reuse detectors/wilson.h (Wilson score interval, and its
+// Intervals come from wilson.h (Wilson score interval, and its
 // cluster-robust variant for several rollouts per prompt: n is replaced by
 // the effective sample size N / deff, where the design effect deff is the
 // cluster-robust (sandwich) variance of the ratio over the binomial variance,
 // clamped to [1, mean cluster size]). This file adds the paired tests.
-#ifndef DOOMSCOPE_RESULTS_STATS_H_
-#define DOOMSCOPE_RESULTS_STATS_H_
+#ifndef DOOMSCOPE_RESULTS_STATS_STATS_H_
+#define DOOMSCOPE_RESULTS_STATS_STATS_H_
 
 #include <cstdint>
 #include <span>
 
-#include "detectors/wilson.h"
+#include "results/stats/wilson.h"
 
 namespace doomscope::results {
 
@@ -36,4 +36,4 @@ inline Interval RatioInterval(std::span<const ClusterCount> clusters) { return C
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_STATS_H_
+#endif  // DOOMSCOPE_RESULTS_STATS_STATS_H_

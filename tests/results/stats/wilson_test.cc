@@ -1,5 +1,5 @@
 // Wilson score intervals against published/hand-computed values.
-#include "detectors/wilson.h"
+#include "results/stats/wilson.h"
 
 #include <vector>
 

@@ -1,8 +1,8 @@
 // Confidence intervals for a ratio such as the doom-loop ratio (DETECTORS.md
 // section 7): the Wilson score interval, and a clustered variant for several
 // rollouts per prompt.
-#ifndef DOOMSCOPE_DETECTORS_WILSON_H_
-#define DOOMSCOPE_DETECTORS_WILSON_H_
+#ifndef DOOMSCOPE_RESULTS_STATS_WILSON_H_
+#define DOOMSCOPE_RESULTS_STATS_WILSON_H_
 
 #include <cstdint>
 #include <span>
@@ -36,4 +36,4 @@ Interval ClusteredWilsonInterval(std::span<const ClusterCount> clusters, double 
 
 }  // namespace doomscope
 
-#endif  // DOOMSCOPE_DETECTORS_WILSON_H_
+#endif  // DOOMSCOPE_RESULTS_STATS_WILSON_H_

@@ -1,4 +1,4 @@
-#include "results/stats.h"
+#include "results/stats/stats.h"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
 
 #include <string>
 
