@@ -5,8 +5,8 @@
 // browser a page at a time (building DOM nodes with textContent, never
 // parsing sample text as HTML), filters the stage table, and in live mode
 // polls /api/summary and reloads the page when the records change.
-#ifndef DOOMSCOPE_RESULTS_DASHBOARD_ASSETS_H_
-#define DOOMSCOPE_RESULTS_DASHBOARD_ASSETS_H_
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_ASSETS_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_ASSETS_H_
 
 #include <string_view>
 
@@ -17,4 +17,4 @@ std::string_view DashboardJs();
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_DASHBOARD_ASSETS_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_ASSETS_H_

@@ -1,4 +1,4 @@
-#include "results/dashboard_server.h"
+#include "results/dashboard/dashboard_server.h"
 
 #include <httplib.h>
 
@@ -16,11 +16,13 @@
 #include <sys/socket.h>
 
 #include "absl/strings/str_cat.h"
-#include "results/html_report.h"
+#include "results/dashboard/bounded_http_server.h"
+#include "results/dashboard/html_report.h"
+#include "results/files/regular_file.h"
 #include "results/json/json.h"
 #include "results/json/jsonl.h"
 #include "results/run_dir.h"
-#include "results/sample_compaction.h"
+#include "results/dashboard/sample_compaction.h"
 #include "results/report_json.h"
 #include "results/stage_report.h"
 
@@ -31,7 +33,7 @@ namespace fs = std::filesystem;
 
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 500;
-constexpr uintmax_t kMaxFileBytes = 256u << 20;
+constexpr int64_t kMaxFileBytes = 256 << 20;
 
 // What one load of the folder gives every request until the files change.
 struct Snapshot {
@@ -87,10 +89,12 @@ bool IsLoopbackHost(const std::string& host) {
 }
 
 struct DashboardServer::Impl {
+  explicit Impl(const DashboardServerOptions& o) : options(o), server(o.http) {}
+
   std::string dir;
-  fs::path canonical_dir;
+  ScopedFd dir_fd;  // /files/ paths are opened beneath it
   DashboardServerOptions options;
-  httplib::Server server;
+  BoundedHttpServer server;
   std::thread thread;
   int port = 0;
   std::mutex stop_mu;
@@ -108,7 +112,7 @@ struct DashboardServer::Impl {
     if (snapshot && snapshot->fingerprint == fp) return snapshot;
     auto next = std::make_shared<Snapshot>();
     next->fingerprint = fp;
-    absl::StatusOr<RunContents> contents = LoadRunDir(dir);
+    absl::StatusOr<RunContents> contents = LoadRunDir(dir, ReadMode::kSalvage);
     if (!contents.ok()) {
       next->error = std::string(contents.status().message());
     } else {
@@ -188,17 +192,18 @@ struct DashboardServer::Impl {
                rel.find('\0') != std::string::npos;
     for (const auto& part : rel_path) bad |= part == "..";
     if (bad) return SetError(res, 403, "path outside the results folder");
-    std::error_code ec;
-    const fs::path full = fs::weakly_canonical(canonical_dir / rel_path, ec);
-    if (ec) return SetError(res, 404, "not found");
-    const std::string root = canonical_dir.string() + "/";
-    if (full.string().rfind(root, 0) != 0) return SetError(res, 403, "path outside the results folder");
-    if (!fs::is_regular_file(full, ec)) return SetError(res, 404, "not found");
-    const uintmax_t size = fs::file_size(full, ec);
-    if (ec || size > kMaxFileBytes) return SetError(res, 404, "not found");
+    // One walk from the folder's descriptor, no symlink followed, and the
+    // checks made on what was opened: nothing to swap between a check and
+    // the open.
+    absl::StatusOr<ScopedFd> fd = OpenRegularFileBeneath(dir_fd.get(), rel);
+    if (!fd.ok()) {
+      return fd.status().code() == absl::StatusCode::kPermissionDenied
+                 ? SetError(res, 403, "path outside the results folder")
+                 : SetError(res, 404, "not found");
+    }
     std::string contents;
-    if (!json::ReadFileToString(full.string(), &contents).ok()) return SetError(res, 404, "not found");
-    const std::string ext = full.extension().string();
+    if (!ReadAll(fd->get(), rel, &contents, kMaxFileBytes).ok()) return SetError(res, 404, "not found");
+    const std::string ext = rel_path.extension().string();
     const char* type = ext == ".json" ? "application/json"
                        : ext == ".html" ? "text/plain; charset=utf-8"  // never render as a page
                        : ext == ".tfrecord" ? "application/octet-stream"
@@ -222,18 +227,21 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("serve: --port ", options.port, " is out of range"));
   }
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(options);
   impl->dir = dir;
-  impl->canonical_dir = fs::canonical(dir, ec);
-  if (ec) return absl::NotFoundError(absl::StrCat("serve: ", dir, ": ", ec.message()));
-  impl->options = options;
+  absl::StatusOr<ScopedFd> dir_fd = OpenDirectory(dir);
+  if (!dir_fd.ok()) return absl::NotFoundError(absl::StrCat("serve: ", dir_fd.status().message()));
+  impl->dir_fd = *std::move(dir_fd);
   Impl* self = impl.get();
   httplib::Server& s = impl->server;
-  s.set_read_timeout(options.io_timeout_s, 0);
-  s.set_write_timeout(options.io_timeout_s, 0);
-  s.set_keep_alive_timeout(options.io_timeout_s);
-  s.set_keep_alive_max_count(100);
   s.set_payload_max_length(64 * 1024);
+  // Everything is read-only: other methods are refused before any body is read.
+  s.set_pre_routing_handler([](const httplib::Request& q, httplib::Response& r) {
+    if (q.method == "GET" || q.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+    r.set_header("Connection", "close");
+    SetError(r, 405, "read-only: GET only");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   s.set_default_headers({
       {"Cache-Control", "no-store"},
       {"X-Content-Type-Options", "nosniff"},

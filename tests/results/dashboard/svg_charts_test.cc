@@ -1,4 +1,4 @@
-#include "results/svg_charts.h"
+#include "results/dashboard/svg_charts.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "results/html_report.h"
+#include "results/dashboard/html_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,15 +12,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "results/dashboard_assets.h"
-#include "results/html_escape.h"
+#include "results/dashboard/dashboard_assets.h"
+#include "results/dashboard/html_escape.h"
 #include "results/json/json.h"
 #include "results/json/jsonl.h"
 #include "results/report_json.h"
 #include "results/run_dir.h"
-#include "results/sample_compaction.h"
+#include "results/dashboard/sample_compaction.h"
 #include "results/stage_report.h"
-#include "results/svg_charts.h"
+#include "results/dashboard/svg_charts.h"
 
 namespace doomscope::results {
 namespace {
@@ -557,7 +557,7 @@ absl::Status WriteHtmlReport(const std::vector<std::string>& dirs, const std::st
   if (dirs.empty()) return absl::InvalidArgumentError("report --html: no results folder given");
   std::vector<DashboardRun> runs;
   for (const auto& dir : dirs) {
-    absl::StatusOr<RunContents> contents = LoadRunDir(dir);
+    absl::StatusOr<RunContents> contents = LoadRunDir(dir, ReadMode::kSalvage);
     if (!contents.ok()) return contents.status();
     runs.push_back({dir, std::move(contents->records), std::move(contents->warnings)});
   }

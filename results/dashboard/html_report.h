@@ -11,8 +11,8 @@
 // (< 25 MB), looped outputs are compacted to onset + one copy + a count, and
 // text is kept only for a bounded number of samples per cell (see
 // results/sample_compaction.h); the page says so.
-#ifndef DOOMSCOPE_RESULTS_HTML_REPORT_H_
-#define DOOMSCOPE_RESULTS_HTML_REPORT_H_
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_HTML_REPORT_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_HTML_REPORT_H_
 
 #include <string>
 #include <vector>
@@ -50,4 +50,4 @@ absl::Status WriteHtmlReport(const std::vector<std::string>& dirs, const std::st
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_HTML_REPORT_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_HTML_REPORT_H_

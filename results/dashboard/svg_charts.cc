@@ -1,11 +1,11 @@
-#include "results/svg_charts.h"
+#include "results/dashboard/svg_charts.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "results/html_escape.h"
+#include "results/dashboard/html_escape.h"
 
 namespace doomscope::results {
 namespace {

@@ -8,8 +8,9 @@
 //                     -> {"total", "offset", "limit", "samples": [SampleToApiJson...]}
 //   /files/PATH       a regular file inside DIR (manifest, summary.json, ...)
 // Anything else is 404. /files refuses (403) "..", absolute paths, '%' left
-// after URL decoding, and any path whose canonical form (symlinks resolved)
-// leaves DIR.
+// after URL decoding, and any symlink on the way: the file is opened in one
+// walk from DIR's descriptor, never following a link (a folder swapped for a
+// symlink between two requests, or mid-request, cannot lead out of DIR).
 //
 // Freshness: before answering, the folder's fingerprint (names, sizes and
 // modification times of DIR/manifest and DIR/records/*.tfrecord) is compared
@@ -17,16 +18,19 @@
 // is appending right now is a torn tail to the reader and is simply not
 // shown yet.
 //
-// Bounded: read/write timeouts, keep-alive limits, no request bodies, and
-// /api/samples pages of at most 500.
-#ifndef DOOMSCOPE_RESULTS_DASHBOARD_SERVER_H_
-#define DOOMSCOPE_RESULTS_DASHBOARD_SERVER_H_
+// Bounded (bounded_http_server.h): a deadline for each whole request, a cap
+// on connections per client, read/write timeouts, keep-alive limits, no
+// request bodies (methods other than GET are refused before one is read),
+// and /api/samples pages of at most 500.
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_SERVER_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_SERVER_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "results/dashboard/bounded_http_server.h"
 
 namespace doomscope::results {
 
@@ -34,7 +38,7 @@ struct DashboardServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
   int poll_ms = 3000;
-  int io_timeout_s = 5;
+  HttpLimits http;  // per-request deadline, per-client connections, workers
 };
 
 // Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
@@ -66,4 +70,4 @@ class DashboardServer {
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_DASHBOARD_SERVER_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_DASHBOARD_SERVER_H_

@@ -1,9 +1,11 @@
 // Escaping for text placed into HTML and into inline <script> JSON.
-#ifndef DOOMSCOPE_RESULTS_HTML_ESCAPE_H_
-#define DOOMSCOPE_RESULTS_HTML_ESCAPE_H_
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_HTML_ESCAPE_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_HTML_ESCAPE_H_
 
 #include <string>
 #include <string_view>
+
+#include "results/utf8/utf8.h"  // ToValidUtf8, Utf8SafePrefix, Utf8SafeSuffix
 
 namespace doomscope::results {
 
@@ -19,15 +21,6 @@ void AppendHtmlEscaped(std::string_view text, std::string* out);
 // parses to the same JSON value.
 std::string EscapeJsonForScript(std::string_view json);
 
-// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD
-// (model output may end mid-character; JSON and HTML need valid UTF-8).
-std::string ToValidUtf8(std::string_view text);
-
-// The longest prefix of `text` with at most `max_bytes` bytes that does not
-// end inside a UTF-8 sequence; likewise the longest such suffix.
-std::string_view Utf8SafePrefix(std::string_view text, size_t max_bytes);
-std::string_view Utf8SafeSuffix(std::string_view text, size_t max_bytes);
-
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_HTML_ESCAPE_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_HTML_ESCAPE_H_

@@ -1,4 +1,4 @@
-#include "results/sample_compaction.h"
+#include "results/dashboard/sample_compaction.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,9 @@
 #include <utility>
 
 #include "detectors/normalize.h"
+#include "results/generations/finish_reason.h"
 #include "google/protobuf/util/json_util.h"
-#include "results/html_escape.h"
+#include "results/dashboard/html_escape.h"
 #include "results/stage_report.h"
 
 namespace doomscope::results {
@@ -329,17 +330,6 @@ VerdictClass ClassifyVerdict(const DetectorFindings& f) {
   if (f.ngram().pipis_loop()) return VerdictClass::kNgramLoop;
   if (f.verdict().kind() == CAP_NO_LOOP) return VerdictClass::kCapNoLoop;
   return VerdictClass::kClean;
-}
-
-std::string_view FinishReasonName(int finish_reason) {
-  switch (finish_reason) {
-    case EOS: return "eos";
-    case STOP: return "stop";
-    case LENGTH: return "length";
-    case LOOP: return "loop";
-    case ERROR: return "error";
-    default: return "unspecified";
-  }
 }
 
 std::string_view UnitKindName(int unit_kind) {

@@ -1,4 +1,4 @@
-#include "results/html_report.h"
+#include "results/dashboard/html_report.h"
 
 #include <chrono>
 #include <cstdio>
@@ -11,7 +11,7 @@
 #include "results/record_file.h"
 #include "results/run_dir.h"
 #include "results/stage_report.h"
-#include "tests/results/dashboard_fixtures.h"
+#include "tests/results/dashboard/dashboard_fixtures.h"
 #include "tests/test_support.h"
 
 namespace doomscope::results {

@@ -1,4 +1,4 @@
-#include "results/sample_compaction.h"
+#include "results/dashboard/sample_compaction.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "detectors/normalize.h"
 #include "gtest/gtest.h"
 #include "results/json/json.h"
-#include "tests/results/dashboard_fixtures.h"
+#include "tests/results/dashboard/dashboard_fixtures.h"
 
 namespace doomscope::results {
 namespace {

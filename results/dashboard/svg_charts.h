@@ -2,8 +2,8 @@
 // styled by the page's CSS classes (ds-*) so they print and read with
 // JavaScript off. Each chart carries its own legend and a <title> on every
 // mark (the browser's native tooltip gives exact values).
-#ifndef DOOMSCOPE_RESULTS_SVG_CHARTS_H_
-#define DOOMSCOPE_RESULTS_SVG_CHARTS_H_
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_SVG_CHARTS_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_SVG_CHARTS_H_
 
 #include <optional>
 #include <string>
@@ -78,4 +78,4 @@ double NiceStep(double max, int target);
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_SVG_CHARTS_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_SVG_CHARTS_H_

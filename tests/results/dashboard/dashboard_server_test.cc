@@ -1,8 +1,17 @@
-#include "results/dashboard_server.h"
+#include "results/dashboard/dashboard_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -13,7 +22,7 @@
 #include "results/report_json.h"
 #include "results/run_dir.h"
 #include "results/stage_report.h"
-#include "tests/results/dashboard_fixtures.h"
+#include "tests/results/dashboard/dashboard_fixtures.h"
 #include "tests/test_support.h"
 
 namespace doomscope::results {
@@ -42,6 +51,47 @@ json::Value Get(httplib::Client& cli, const std::string& path, int want_status =
   EXPECT_TRUE(v.ok()) << path << ": " << res->body.substr(0, 200);
   return v.ok() ? *v : json::Value();
 }
+
+// A raw loopback TCP connection, for clients httplib::Client will not imitate.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& s) { return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+  // What arrives within `ms` (until the peer closes); closed() says whether it did.
+  std::string ReadFor(int ms) {
+    std::string out;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      const int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count());
+      if (::poll(&p, 1, std::max(1, left)) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+};
 
 class DashboardServerTest : public ::testing::Test {
  protected:
@@ -156,6 +206,98 @@ TEST_F(DashboardServerTest, ServesFilesInsideTheFolderOnly) {
   auto post = cli_->Post("/api/summary", "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_NE(post->status, 200);
+}
+
+// Issue 14, defect 7: a folder swapped for a symlink to outside between (or
+// during) requests must never serve what is outside.
+TEST_F(DashboardServerTest, SymlinkSwapRaceNeverLeavesTheFolder) {
+  const std::string outside = MakeTempDir("outside-race");
+  WriteFile(outside + "/secret.txt", "top secret");
+  std::filesystem::create_directories(dir_ + "/swap");
+  WriteFile(dir_ + "/swap/secret.txt", "inside");
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    while (!stop) {
+      std::error_code ec;
+      std::filesystem::rename(dir_ + "/swap", dir_ + "/swap-real", ec);
+      std::filesystem::create_directory_symlink(outside, dir_ + "/swap", ec);
+      std::filesystem::remove(dir_ + "/swap", ec);
+      std::filesystem::rename(dir_ + "/swap-real", dir_ + "/swap", ec);
+    }
+  });
+  int inside = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto res = cli_->Get("/files/swap/secret.txt");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body.find("top secret"), std::string::npos) << "request " << i << " left the folder";
+    inside += res->status == 200 && res->body == "inside";
+  }
+  stop = true;
+  swapper.join();
+  EXPECT_GT(inside, 0);  // the real file is still served between swaps
+}
+
+// Issue 14, defect 8: clients that send a header line every few hundred
+// milliseconds must not stall everyone else, and are cut off.
+TEST_F(DashboardServerTest, SlowClientsDoNotStallTheServer) {
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(slow.back()->connected());
+    slow.back()->Send("GET /api/summary HTTP/1.1\r\nHost: x\r\n");
+  }
+  std::atomic<bool> stop{false};
+  std::thread dribble([&] {
+    for (int k = 0; !stop && k < 40; ++k) {
+      for (auto& c : slow) c->Send(absl::StrCat("X-Slow-", k, ": 1\r\n"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  httplib::Client cli("127.0.0.1", server_->port());
+  cli.set_connection_timeout(2);
+  cli.set_read_timeout(2);
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = cli.Get("/api/summary");
+    ASSERT_TRUE(res) << "request " << i << " got no answer while slow clients were connected";
+    EXPECT_EQ(res->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  // The request deadline (3 s by default) closes the slow connections.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  for (auto& c : slow) {
+    c->ReadFor(1000);
+    EXPECT_TRUE(c->closed()) << "a slow client was still connected after the request deadline";
+  }
+  stop = true;
+  dribble.join();
+}
+
+TEST_F(DashboardServerTest, PostWithoutBodyIsRefusedAtOnce) {
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  const auto t0 = std::chrono::steady_clock::now();
+  c.Send("POST /api/summary HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+  const std::string reply = c.ReadFor(1500);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 405", 0), 0u) << reply;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1500));
+}
+
+TEST(DashboardServer, CapsConnectionsPerClient) {
+  const std::string dir = MakeTempDir("serve-cap");
+  DashboardServerOptions options;
+  options.port = 0;
+  options.http.max_connections_per_client = 2;
+  auto server = DashboardServer::Start(dir, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  RawConnection a((*server)->port()), b((*server)->port());
+  a.Send("GET /api/summary HTTP/1.1\r\n");  // both stay open, mid-request
+  b.Send("GET /api/summary HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawConnection third((*server)->port());
+  third.Send("GET /api/summary HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(third.ReadFor(1500).rfind("HTTP/1.1 503", 0), 0u);
 }
 
 TEST_F(DashboardServerTest, StopsCleanly) {

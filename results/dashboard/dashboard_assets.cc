@@ -1,4 +1,4 @@
-#include "results/dashboard_assets.h"
+#include "results/dashboard/dashboard_assets.h"
 
 namespace doomscope::results {
 

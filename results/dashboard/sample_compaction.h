@@ -22,8 +22,8 @@
 // Text is kept only for a bounded number of samples per (checkpoint, task,
 // sampling) cell, chosen round-robin over verdict classes in sample-id order
 // so every kind of sample is represented; the others keep metadata only.
-#ifndef DOOMSCOPE_RESULTS_SAMPLE_COMPACTION_H_
-#define DOOMSCOPE_RESULTS_SAMPLE_COMPACTION_H_
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_SAMPLE_COMPACTION_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_SAMPLE_COMPACTION_H_
 
 #include <cstddef>
 #include <string>
@@ -65,9 +65,9 @@ inline constexpr int kNumVerdictClasses = 9;
 std::string_view VerdictClassName(VerdictClass v);
 VerdictClass ClassifyVerdict(const DetectorFindings& findings);
 
-// Names as the dashboard and the API print them ("length", "text", ...);
-// stage names are stage_report.h's StageName.
-std::string_view FinishReasonName(int finish_reason);
+// Names as the dashboard and the API print them ("text", ...); finish
+// reasons are the generations leaf's FinishReasonName, stage names
+// stage_report.h's StageName.
 std::string_view UnitKindName(int unit_kind);
 
 struct CompactionLimits {
@@ -99,4 +99,4 @@ json::Value SampleToApiJson(const SampleRecord& record);
 
 }  // namespace doomscope::results
 
-#endif  // DOOMSCOPE_RESULTS_SAMPLE_COMPACTION_H_
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_SAMPLE_COMPACTION_H_
