@@ -278,6 +278,7 @@ NgramStats NgramStage(AnalysisContext& ctx, const TailPeriod& tail, DetectorFind
   }
   ReleaseIfLarge(w.words);
   ReleaseIfLarge(w.lower_words);
+  ReleaseNgramScratch();
   rl->set_rep_trl_t3(stats.rep_trl);
   rl->set_rep40_token_frac(stats.rep_dense_frac);
   if (c.ngram.rl_soft_overlong_cache > 0 && ctx.budget > 0 && ctx.has_tokens) {

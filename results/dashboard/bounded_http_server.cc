@@ -46,11 +46,17 @@ class DeadlineStream : public httplib::Stream {
   DeadlineStream(int sock, Clock::time_point deadline, int io_timeout_ms)
       : sock_(sock), deadline_(deadline), io_timeout_ms_(io_timeout_ms) {}
 
-  bool is_readable() const override { return WaitFor(sock_, POLLIN, ReadWaitMs()); }
+  bool is_readable() const override {
+    const int wait_ms = ReadWaitMs();
+    return wait_ms >= 0 && WaitFor(sock_, POLLIN, wait_ms);
+  }
   bool is_writable() const override { return WaitFor(sock_, POLLOUT, io_timeout_ms_); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (!is_readable()) return -1;  // the deadline or the read timeout passed
+    if (!is_readable()) {  // the deadline or the read timeout passed
+      timed_out_ = true;
+      return -1;
+    }
     while (true) {
       const ssize_t n = ::recv(sock_, ptr, size, 0);
       if (n < 0 && errno == EINTR) continue;
@@ -85,15 +91,23 @@ class DeadlineStream : public httplib::Stream {
 
   socket_t socket() const override { return sock_; }
 
+  // A read gave up (deadline or timeout). httplib then answers 400 and would
+  // keep the connection for the next request; it must be closed instead.
+  bool timed_out() const { return timed_out_; }
+
  private:
+  // How long a read may wait; -1 once the request's deadline has passed (a
+  // client that keeps sending must not read on past it either).
   int ReadWaitMs() const {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    if (left <= 0) return -1;
     return static_cast<int>(std::min<int64_t>(left, io_timeout_ms_));
   }
 
   int sock_;
   Clock::time_point deadline_;
   int io_timeout_ms_;
+  bool timed_out_ = false;
 };
 
 void CloseSocket(int sock) {
@@ -145,7 +159,7 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
                           limits_.io_timeout_ms);
     bool connection_closed = false;
     ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
-    if (!ok || connection_closed) break;
+    if (!ok || connection_closed || stream.timed_out()) break;
   }
   CloseSocket(sock);
   Release(client);

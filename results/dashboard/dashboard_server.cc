@@ -234,8 +234,9 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
   impl->dir_fd = *std::move(dir_fd);
   Impl* self = impl.get();
   httplib::Server& s = impl->server;
-  s.set_payload_max_length(64 * 1024);
-  // Everything is read-only: other methods are refused before any body is read.
+  // Everything is read-only: no request has a body, so one is refused (413)
+  // before a byte of it is read, and other methods get 405.
+  s.set_payload_max_length(0);
   s.set_pre_routing_handler([](const httplib::Request& q, httplib::Response& r) {
     if (q.method == "GET" || q.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
     r.set_header("Connection", "close");

@@ -19,7 +19,8 @@ constexpr size_t kReadChunk = 1u << 20;
 constexpr size_t kBigLine = 4 * kReadChunk;
 
 absl::Status ErrnoStatus(int err, const std::string& path, std::string_view what) {
-  const std::string msg = absl::StrCat(path, ": ", std::string(what), ": ", std::strerror(err));
+  // "cannot open PATH: reason", the wording the readers this replaces used.
+  const std::string msg = absl::StrCat(std::string(what), " ", path, ": ", std::strerror(err));
   switch (err) {
     case ENOENT:
     case ENOTDIR: return absl::NotFoundError(msg);
