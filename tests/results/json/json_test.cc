@@ -84,6 +84,8 @@ TEST(JsonTest, NumbersFollowTheGrammarExactly) {
   EXPECT_EQ(end, 1u);
 }
 
+// RFC 8259 JSON text is UTF-8 and a surrogate escape stands for half a
+// character: both are refused, as simdjson and nlohmann-json refuse them.
 TEST(JsonTest, InvalidUtf8InAStringIsAnError) {
   for (const std::string bad : {std::string("\"a\xFF\""), std::string("\"\xE4\xB8\""), std::string("\"\xC0\xAF\""),
                                 std::string("[\"\xED\xA0\x80\"]")}) {
@@ -92,6 +94,11 @@ TEST(JsonTest, InvalidUtf8InAStringIsAnError) {
     EXPECT_NE(v.status().message().find("invalid UTF-8 in string"), std::string::npos) << v.status();
   }
   EXPECT_TRUE(Parse("\"\xE4\xB8\xAD \xF0\x9F\x98\x80\"").ok());
+  for (const char* lone : {R"("\ud800")", R"("\udc00")", R"("\ud800\u0041")"}) {
+    auto v = Parse(lone);
+    ASSERT_FALSE(v.ok()) << lone;
+    EXPECT_NE(v.status().message().find("lone surrogate"), std::string::npos) << v.status();
+  }
   auto ctl = Parse("\x80");  // a stray byte outside strings is named in hex, never echoed raw
   ASSERT_FALSE(ctl.ok());
   EXPECT_NE(ctl.status().message().find("'\\x80'"), std::string::npos) << ctl.status();
