@@ -18,6 +18,7 @@ const std::vector<Command>& AllCommands() {
       ServeCommand(),
       ScoreCommand(),
       RepairCommand(),
+      TokenizeCommand(),
   };
   return *commands;
 }

@@ -17,6 +17,7 @@ Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
 Command RepairCommand();
+Command TokenizeCommand();
 
 }  // namespace doomscope
 
