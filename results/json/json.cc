@@ -26,6 +26,9 @@ const Object kEmptyObject;
 // (a linear search per key would make a hostile object quadratic).
 constexpr size_t kLinearKeySearch = 16;
 
+// Documents up to this size go through simdjson first (see Parse).
+constexpr size_t kSimdjsonMaxBytes = 4u << 20;
+
 class Parser {
  public:
   explicit Parser(std::string_view text, const ParseOptions& options = {}) : text_(text), options_(options) {}
@@ -375,6 +378,10 @@ Value FromSimdjson(simdjson::dom::element e) {
 
 // The Value of `text` when simdjson accepts it; nullopt when it does not.
 std::optional<Value> ParseWithSimdjson(std::string_view text, int max_depth) {
+  // A huge document (one long generation) gains nothing from the fast path
+  // but would keep a padded copy and a string buffer of its size in the
+  // thread's parser: ours reads it in place.
+  if (text.size() > kSimdjsonMaxBytes) return std::nullopt;
   thread_local simdjson::dom::parser parser;
   if (parser.max_depth() != static_cast<size_t>(max_depth + 1) || parser.capacity() < text.size()) {
     // Depth counts the document itself: ours allows max_depth levels below it.
