@@ -31,7 +31,7 @@ DetectorFindings AnalyzeSample(const SampleText& s, const DetectorConfig& config
 DetectorFindings AnalyzeSample(const SampleText& s, const ResolvedConfig& c) {
   DetectorFindings f;
   f.set_detector_version(kDetectorVersion);
-  analyze::AnalysisContext ctx{.sample = s, .config = c, .w = GetWorkspace()};
+  analyze::AnalysisContext ctx(s, c, GetWorkspace());
   ctx.has_tokens = s.tokens.has_value();
   if (ctx.has_tokens) ctx.tokens = *s.tokens;
   ctx.n_tokens = static_cast<int64_t>(ctx.tokens.size());

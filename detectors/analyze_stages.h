@@ -36,6 +36,9 @@ void ReleaseLarge(Workspace& w);
 // What every stage reads: the sample, the config, how it ended, and the
 // primary sequence (token ids, else the code points of the normalized text).
 struct AnalysisContext {
+  AnalysisContext(const SampleText& s, const ResolvedConfig& c, Workspace& workspace)
+      : sample(s), config(c), w(workspace) {}
+
   const SampleText& sample;
   const ResolvedConfig& config;
   Workspace& w;

@@ -331,7 +331,7 @@ Value FromSimdjson(simdjson::dom::element e) {
   switch (e.type()) {
     case simdjson::dom::element_type::ARRAY: {
       simdjson::dom::array arr;
-      (void)e.get_array().get(arr);
+      if (e.get_array().get(arr) != simdjson::SUCCESS) return Value();
       Array items;
       items.reserve(arr.size());
       for (simdjson::dom::element x : arr) items.push_back(FromSimdjson(x));
@@ -339,7 +339,7 @@ Value FromSimdjson(simdjson::dom::element e) {
     }
     case simdjson::dom::element_type::OBJECT: {
       simdjson::dom::object obj;
-      (void)e.get_object().get(obj);
+      if (e.get_object().get(obj) != simdjson::SUCCESS) return Value();
       Object members;
       members.reserve(obj.size());
       absl::flat_hash_map<std::string_view, size_t> index;  // only for large objects

@@ -87,7 +87,7 @@ TEST(JsonTest, NumbersFollowTheGrammarExactly) {
 // RFC 8259 JSON text is UTF-8 and a surrogate escape stands for half a
 // character: both are refused, as simdjson and nlohmann-json refuse them.
 TEST(JsonTest, InvalidUtf8InAStringIsAnError) {
-  for (const std::string bad : {std::string("\"a\xFF\""), std::string("\"\xE4\xB8\""), std::string("\"\xC0\xAF\""),
+  for (const std::string& bad : {std::string("\"a\xFF\""), std::string("\"\xE4\xB8\""), std::string("\"\xC0\xAF\""),
                                 std::string("[\"\xED\xA0\x80\"]")}) {
     auto v = Parse(bad);
     ASSERT_FALSE(v.ok()) << bad;
