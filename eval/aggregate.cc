@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "detectors/wilson.h"
+#include "results/stats/wilson.h"
 
 namespace doomscope::eval {
 

@@ -1,6 +1,9 @@
 #include "eval/python_value.h"
 
+#include <algorithm>
 #include <cstdint>
+
+#include "results/utf8/utf8.h"
 
 namespace doomscope::eval {
 namespace {
@@ -15,14 +18,6 @@ bool NumbersEqual(const json::Value& a, PyType ta, const json::Value& b, PyType 
   const bool b_float = tb == PyType::kFloat && b.is_double();
   if (!a_float && !b_float) return as_int(a) == as_int(b);
   return as_double(a) == as_double(b);
-}
-
-size_t Utf8Length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 6) return 2;
-  if ((lead >> 4) == 14) return 3;
-  if ((lead >> 3) == 30) return 4;
-  return 1;
 }
 
 }  // namespace
@@ -60,7 +55,8 @@ std::vector<json::Value> PyIterate(const json::Value& container) {
   if (!container.is_string()) return out;
   const std::string& s = container.as_string();
   for (size_t i = 0; i < s.size();) {
-    const size_t n = std::min(Utf8Length(static_cast<unsigned char>(s[i])), s.size() - i);
+    int32_t cp = 0;
+    const size_t n = std::max<size_t>(1, Utf8SequenceAt(s, i, &cp));  // a stray byte stands alone
     out.emplace_back(s.substr(i, n));
     i += n;
   }

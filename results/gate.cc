@@ -7,11 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
-#include "results/json/jsonl.h"
 #include "results/report_markdown.h"
-#include "results/stats.h"
+#include "results/stats/stats.h"
+#include "results/textproto/textproto_file.h"
 
 namespace doomscope::results {
 namespace {
@@ -29,18 +27,6 @@ CellKey KeyOf(const CellId& id, const std::vector<const SampleRecord*>& records)
   return CellKey{std::get<0>(id), first ? first->stage() : STAGE_UNSPECIFIED, std::get<1>(id), std::get<2>(id),
                  first ? first->checkpoint_step() : 0};
 }
-
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  explicit FirstError(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
-  }
-  std::string first_;
-
- private:
-  std::string path_;
-};
 
 std::string P(double p) { return p < 0.001 ? "<0.001" : absl::StrFormat("%.3f", p); }
 std::string Pp(double d) { return absl::StrFormat("%+.1f pp", 100.0 * d); }
@@ -116,16 +102,8 @@ GatePolicy EffectivePolicy(const GatePolicy& policy) {
 }
 
 absl::StatusOr<GatePolicy> ReadGatePolicy(const std::string& path) {
-  std::string text;
-  if (absl::Status s = json::ReadFileToString(path, &text); !s.ok()) return s;
   GatePolicy policy;
-  google::protobuf::TextFormat::Parser parser;
-  FirstError errors(path);
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &policy)) {
-    return absl::InvalidArgumentError(errors.first_.empty() ? absl::StrCat(path, ": not a GatePolicy textproto")
-                                                            : errors.first_);
-  }
+  if (absl::Status s = ReadTextProtoFile(path, &policy); !s.ok()) return s;
   if (absl::Status s = ValidateGatePolicy(policy); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", std::string(s.message())));
   }

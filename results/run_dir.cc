@@ -18,28 +18,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "results/json/jsonl.h"
 #include "results/record_file.h"
+#include "results/textproto/textproto_file.h"
 
 namespace doomscope::results {
 namespace fs = std::filesystem;
 namespace {
-
-class CollectErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectErrors(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
-  }
-  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
-  const std::string& first() const { return first_; }
-
- private:
-  std::string path_;
-  std::string first_;
-};
 
 std::vector<std::string> ShardFiles(const std::string& dir, absl::Status* status) {
   std::vector<std::string> files;
@@ -86,16 +72,8 @@ absl::StatusOr<RunManifest> ReadManifest(const std::string& dir) {
   const std::string path = ManifestPath(dir);
   std::error_code ec;
   if (!fs::exists(path, ec)) return absl::NotFoundError(absl::StrCat(path, ": no run manifest"));
-  std::string text;
-  if (absl::Status s = json::ReadFileToString(path, &text); !s.ok()) return s;
   RunManifest m;
-  google::protobuf::TextFormat::Parser parser;
-  CollectErrors errors(path);
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &m)) {
-    return absl::InvalidArgumentError(errors.first().empty() ? absl::StrCat(path, ": not a RunManifest textproto")
-                                                             : errors.first());
-  }
+  if (absl::Status s = ReadTextProtoFile(path, &m); !s.ok()) return s;
   return m;
 }
 
@@ -110,7 +88,7 @@ absl::Status WriteManifest(const std::string& dir, const RunManifest& m) {
   return json::WriteFileAtomically(ManifestPath(dir), "# doomscope RunManifest (textproto)\n" + text);
 }
 
-absl::StatusOr<RunContents> LoadRunDir(const std::string& dir) {
+absl::StatusOr<RunContents> LoadRunDir(const std::string& dir, ReadMode mode) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return absl::NotFoundError(absl::StrCat(dir, ": no such run folder"));
   const bool has_records = fs::is_directory(RecordsDir(dir), ec);
@@ -141,8 +119,13 @@ absl::StatusOr<RunContents> LoadRunDir(const std::string& dir) {
           }
           out.records.push_back(std::move(r));
         },
-        &stats);
+        &stats, mode);
     if (!s.ok()) return s;
+    if (stats.corrupt_bytes > 0) {
+      out.warnings.push_back(absl::StrCat(file, ": skipped ", stats.corrupt_bytes, " corrupt bytes in ",
+                                          stats.corrupt_regions, " place(s); every valid record around them is "
+                                          "kept (`doomscope repair ", dir, "` sets the bad bytes aside)"));
+    }
     if (stats.torn_tail_bytes > 0) {
       out.warnings.push_back(absl::StrCat(file, ": dropped a torn tail of ", stats.torn_tail_bytes,
                                           " bytes (a write cut short by a crash; resume reruns those samples)"));

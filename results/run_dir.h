@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "results/proto/record.pb.h"
+#include "results/record_file.h"
 
 namespace doomscope::results {
 
@@ -37,8 +38,10 @@ struct RunContents {
 
 // Loads DIR/manifest and every DIR/records/*.tfrecord. A sample stored twice
 // (same non-empty sample_id) keeps its first copy. Errors: DIR missing or not
-// a run folder (no manifest and no records/), unreadable or corrupt files.
-absl::StatusOr<RunContents> LoadRunDir(const std::string& dir);
+// a run folder (no manifest and no records/), unreadable files, and corrupt
+// ones in kStrict mode; kSalvage (reports, export, the dashboard) skips corrupt
+// regions with a warning that counts them and keeps every valid record.
+absl::StatusOr<RunContents> LoadRunDir(const std::string& dir, ReadMode mode = ReadMode::kStrict);
 
 // The locks that keep concurrent runs into one folder from losing records.
 // Every run holds a shared lock on DIR/.live.lock for its whole life (shards

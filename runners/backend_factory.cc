@@ -5,11 +5,6 @@
 
 namespace doomscope {
 
-absl::Status CheckBackendConfig(const SuiteConfig& suite) {
-  if (suite.backend().has_replay()) return StoredGenerationsBackend::CheckConfig(suite);
-  return BundledEngineBackend::CheckConfig(suite);
-}
-
 absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads) {
   if (suite.backend().has_replay()) {
     absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> replay =

@@ -1,5 +1,5 @@
 // The backends a suite can name (`backend { engine {} }`, `backend { replay {} }`):
-// their suite-file checks and their construction, in one place.
+// their construction, in one place (their suite-file checks: backend_config.h).
 #ifndef DOOMSCOPE_RUNNERS_BACKEND_FACTORY_H_
 #define DOOMSCOPE_RUNNERS_BACKEND_FACTORY_H_
 
@@ -11,10 +11,6 @@
 #include "runners/backend.h"
 
 namespace doomscope {
-
-// The checks of the suite's backend block (files it needs, limits); part of
-// suite validation.
-absl::Status CheckBackendConfig(const SuiteConfig& suite);
 
 // The backend of a suite: the bundled engine (default), or replay.
 absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads);

@@ -143,8 +143,6 @@ int ExitCodeFor(const absl::Status& status) {
   }
 }
 
-std::string_view DoomscopeVersion() { return DOOMSCOPE_VERSION; }
-
 int RunCommandLine(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
       std::string_view(argv[1]) == "help") {

@@ -1,7 +1,6 @@
 #include "runners/engine_backend.h"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -13,13 +12,6 @@
 
 namespace doomscope {
 namespace {
-
-absl::Status CheckFileExists(const std::string& what, const std::string& path) {
-  std::error_code ec;
-  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": no path given"));
-  if (!std::filesystem::exists(path, ec)) return absl::NotFoundError(absl::StrCat(what, ": ", path, " does not exist"));
-  return absl::OkStatus();
-}
 
 engine::SamplingParams EngineSampling(const SamplingConfig& s) {
   engine::SamplingParams p;
@@ -38,20 +30,6 @@ std::string EngineVersion() { return absl::StrCat("doomscope-engine/", std::stri
 
 BundledEngineBackend::BundledEngineBackend(int max_batch, int threads, ChatTemplateRenderer chat_renderer)
     : max_batch_(max_batch), threads_(threads), chat_renderer_(std::move(chat_renderer)) {}
-
-absl::Status BundledEngineBackend::CheckConfig(const SuiteConfig& suite) {
-  for (const CheckpointConfig& c : suite.checkpoint()) {
-    if (absl::Status s = CheckFileExists(absl::StrCat("checkpoint \"", c.name(), "\": path"), c.path()); !s.ok()) {
-      return s;
-    }
-  }
-  const int max_batch = suite.backend().engine().max_batch();
-  if (max_batch < 1 || max_batch > kMaxEngineMaxBatch) {
-    return absl::InvalidArgumentError(absl::StrCat("backend.engine.max_batch must be in [1, ", kMaxEngineMaxBatch,
-                                                   "], got ", max_batch));
-  }
-  return absl::OkStatus();
-}
 
 std::vector<std::string> BundledEngineBackend::InputFiles(const SuiteConfig& suite) const {
   std::vector<std::string> files;

@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "detectors/config_defaults.h"
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
 
 namespace doomscope {
 namespace {

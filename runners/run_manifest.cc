@@ -9,7 +9,7 @@
 #include "detectors/config_defaults.h"
 #include "detectors/detector_version.h"
 #include "runners/command.h"
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "detectors/analyze.h"
+#include "results/utf8/utf8.h"  // proto3 strings must be valid UTF-8; token ids keep the exact output
 #include "runners/sample_scorer.h"
 
 namespace doomscope {
@@ -25,42 +26,12 @@ DetectorFindings Findings(const RecordContext& context, const BackendResult& res
   sample.detected_at = result.detected_at;
   const Backend* backend = context.backend;
   sample.detokenize = [backend](std::span<const int32_t> ids) {
-    return ValidUtf8(backend->Detokenize(std::vector<int32_t>(ids.begin(), ids.end())));
+    return ToValidUtf8(backend->Detokenize(std::vector<int32_t>(ids.begin(), ids.end())));
   };
   return AnalyzeSample(sample, *context.detector);
 }
 
 }  // namespace
-
-// Proto3 string fields must hold valid UTF-8, but a model can emit byte
-// tokens that do not form it (random weights do); such bytes become U+FFFD so
-// the record stays readable. Token ids keep the exact output.
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      uint32_t cp = c & (0x7F >> len);
-      for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
-
 
 SampleRecord BuildSampleRecord(const RecordContext& context, const PlannedSample& p, const benchmarks::TaskItem& item,
                                const BackendResult& result) {
@@ -80,9 +51,9 @@ SampleRecord BuildSampleRecord(const RecordContext& context, const PlannedSample
   record.set_rollout(p.rollout);
   // The prompt as the model saw it: a rendered chat, or tokens given as ids, read back.
   const bool from_tokens = (item.prompt.empty() || result.chat_format) && !result.prompt_tokens.empty();
-  record.set_prompt(ValidUtf8(from_tokens ? context.backend->Detokenize(result.prompt_tokens) : item.prompt));
+  record.set_prompt(ToValidUtf8(from_tokens ? context.backend->Detokenize(result.prompt_tokens) : item.prompt));
   for (int32_t t : result.prompt_tokens) record.add_prompt_tokens(t);
-  record.set_text(ValidUtf8(result.text));
+  record.set_text(ToValidUtf8(result.text));
   if (result.tokens.has_value()) {
     for (int32_t t : *result.tokens) record.add_tokens(t);
   }

@@ -30,11 +30,6 @@ struct RecordContext {
 SampleRecord BuildSampleRecord(const RecordContext& context, const PlannedSample& sample,
                                const benchmarks::TaskItem& item, const BackendResult& result);
 
-// `s` with every byte that does not form valid UTF-8 replaced by U+FFFD
-// (proto3 strings must be UTF-8; a model may emit byte tokens that split a
-// character).
-std::string ValidUtf8(std::string_view s);
-
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_RUNNERS_SAMPLE_RECORD_H_

@@ -16,7 +16,7 @@
 #include "google/protobuf/text_format.h"
 #include "results/gate.h"
 #include "results/json/jsonl.h"
-#include "runners/backend_factory.h"
+#include "runners/backend_config.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;

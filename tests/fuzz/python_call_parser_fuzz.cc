@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_benchmarks
 // libFuzzer target: arbitrary bytes as model output through the Python-call
 // parser (BFCL's answer format), the writer's round trip, and the call
 // extraction that finds calls in free text.

@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_suite
 // libFuzzer target: arbitrary bytes as a suite file through the textproto
 // parser and every check of a suite (paths, ranges, NaN, benchmarks'
 // fields, the backend block). Errors must be statuses, never crashes.
