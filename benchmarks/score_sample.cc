@@ -16,7 +16,10 @@ eval::ScoreResult ScoreSample(const TaskConfig& cfg, const TaskItem& item, std::
     r.details = json::Value(json::Object{});
     return r;
   }
-  r = (*benchmark)->Score(cfg, item, eval::CutAtStop(output, item.extra), context);
+  // Reasoning is never the answer: it goes before stop strings are looked for
+  // (a stop string written while thinking must not cut the answer away).
+  const std::string answer = eval::WithoutThinking(output);
+  r = (*benchmark)->Score(cfg, item, eval::CutAtStop(answer, item.extra), context);
   if (!r.scored || !doom_loop) return r;
   r.details.Set("doom_loop", json::Value(true));
   if (!LoopScoresZero(cfg)) return r;

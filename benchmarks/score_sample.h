@@ -18,8 +18,10 @@
 namespace doomscope::benchmarks {
 
 // Scores `output` (the generated text, prompt excluded) for `item`, loaded from
-// `cfg` by its benchmark. The output is first cut at the item's stop strings
-// (extra["stop"]), as a harness with stop sequences would have ended it. A task
+// `cfg` by its benchmark. Thinking segments (`<think>...</think>`) are removed
+// first (they stay in the record and in loop detection, never in the answer),
+// then the output is cut at the item's stop strings (extra["stop"]), as a
+// harness with stop sequences would have ended it. A task
 // whose benchmark has no scorer gives scored = false.
 eval::ScoreResult ScoreSample(const TaskConfig& cfg, const TaskItem& item, std::string_view output, bool doom_loop,
                               const ScoreContext& context = {});

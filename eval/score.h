@@ -31,6 +31,13 @@ struct ScoreResult {
 // `output` up to the first of extra["stop"]'s strings.
 std::string_view CutAtStop(std::string_view output, const json::Value& extra);
 
+// `output` without its reasoning: every `<think>...</think>` segment is
+// removed, a `</think>` with no opening before it ends a segment that began in
+// the prompt (templates such as DeepSeek-R1's open it in the generation
+// prompt), and an opening never closed runs to the end (the model was still
+// thinking when it stopped: no answer). The answer is what is left.
+std::string WithoutThinking(std::string_view output);
+
 }  // namespace doomscope::eval
 
 #endif  // DOOMSCOPE_EVAL_SCORE_H_

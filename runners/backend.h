@@ -6,7 +6,8 @@
 // A request is what the task asked for, before any template: the prompt as a
 // chat (messages and tool definitions) and as plain completion text or token
 // ids, the sampling config, and the loop-stop policy. The backend decides how
-// to render it (the engine: plain text, or the checkpoint's chat template).
+// to render it (the engine: plain text, or the checkpoint's chat template; an
+// HTTP backend sends the conversation as it is).
 #ifndef DOOMSCOPE_RUNNERS_BACKEND_H_
 #define DOOMSCOPE_RUNNERS_BACKEND_H_
 
@@ -55,6 +56,9 @@ struct BackendRequest {
   std::vector<int32_t> prompt_tokens;
   // The same prompt as a chat, with the tools on offer.
   benchmarks::Conversation chat;
+  // The suite's enable_thinking, passed to chat templates that read it (Qwen3,
+  // SmolLM3); nullopt: the template's default.
+  std::optional<bool> enable_thinking;
   SamplingConfig sampling_config;
   uint64_t seed = 0;
   LoopStopPolicy loop_stop;
@@ -64,6 +68,10 @@ struct BackendResult {
   size_t index = 0;
   std::vector<int32_t> prompt_tokens;  // as fed to the model (empty if unknown)
   bool chat_format = false;            // the prompt went out as a chat
+  // The prompt text exactly as the backend rendered it (chat format: the chat
+  // template's output, special tokens included); empty when the prompt went
+  // out as given. Stored as the record's prompt.
+  std::string prompt_text;
   std::string text;                    // generated text, no prompt
   // Generated token ids without the terminating BOS/EOS; nullopt when the
   // backend only has text (the detectors then work at the character level).

@@ -12,9 +12,7 @@ absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& sui
     if (!replay.ok()) return replay.status();
     return std::unique_ptr<Backend>(std::move(*replay));
   }
-  // No chat-template renderer yet: engine/chat_template/ plugs in here.
-  return std::unique_ptr<Backend>(
-      std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads, /*chat_renderer=*/nullptr));
+  return std::unique_ptr<Backend>(std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads));
 }
 
 }  // namespace doomscope

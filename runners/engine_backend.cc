@@ -24,12 +24,20 @@ engine::SamplingParams EngineSampling(const SamplingConfig& s) {
   return p;
 }
 
+// What ends a sequence: as engine::Generator::Create(LoadedModel) decides, plus
+// the chat templates' end-of-turn markers.
+std::vector<int32_t> ModelStopTokens(const engine::LoadedModel& model, const engine::ModelChatTemplates* templates) {
+  std::vector<int32_t> stops =
+      templates != nullptr ? ChatStopTokens(model.tokenizer, *templates) : model.tokenizer.end_of_generation_ids();
+  if (model.stop_at_bos) stops.push_back(model.tokenizer.bos_id());
+  return stops;
+}
+
 }  // namespace
 
 std::string EngineVersion() { return absl::StrCat("doomscope-engine/", std::string(DoomscopeVersion())); }
 
-BundledEngineBackend::BundledEngineBackend(int max_batch, int threads, ChatTemplateRenderer chat_renderer)
-    : max_batch_(max_batch), threads_(threads), chat_renderer_(std::move(chat_renderer)) {}
+BundledEngineBackend::BundledEngineBackend(int max_batch, int threads) : max_batch_(max_batch), threads_(threads) {}
 
 std::vector<std::string> BundledEngineBackend::InputFiles(const SuiteConfig& suite) const {
   std::vector<std::string> files;
@@ -42,18 +50,17 @@ std::vector<std::string> BundledEngineBackend::InputFiles(const SuiteConfig& sui
 
 absl::Status BundledEngineBackend::CheckSuite(const SuiteConfig& suite) const {
   for (const TaskConfig& task : suite.task()) {
-    if (task.prompt_format() != PROMPT_FORMAT_CHAT) continue;
+    if (task.prompt_format() == PROMPT_FORMAT_PLAIN) continue;
     for (const CheckpointConfig& c : suite.checkpoint()) {
-      const std::string what = absl::StrCat("task \"", task.name(), "\" asks for prompt_format CHAT, but checkpoint \"",
-                                            c.name(), "\" (", c.path(), ")");
-      absl::StatusOr<std::string> chat_template = CheckpointChatTemplate(c.path());
-      if (absl::IsNotFound(chat_template.status())) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " has no chat template; use PLAIN or AUTO"));
-      }
-      if (!chat_template.ok()) return chat_template.status();
-      if (chat_renderer_ == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(what, " has a chat template this build of the engine cannot render; use PLAIN or AUTO"));
+      // AUTO renders with a template where there is one: it must parse (the
+      // error names its file and line) before anything is written.
+      absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
+          CheckpointChatTemplates(c.path(), c.tokenizer());
+      if (!templates.ok()) return templates.status();
+      if (task.prompt_format() == PROMPT_FORMAT_CHAT && !templates->has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat("task \"", task.name(),
+                                                       "\" asks for prompt_format CHAT, but checkpoint \"", c.name(),
+                                                       "\" (", c.path(), ") has no chat template; use PLAIN or AUTO"));
       }
     }
   }
@@ -62,18 +69,14 @@ absl::Status BundledEngineBackend::CheckSuite(const SuiteConfig& suite) const {
 
 absl::Status BundledEngineBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {
   model_.reset();
-  chat_template_.clear();
+  chat_templates_.reset();
   absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), checkpoint.tokenizer());
   if (!loaded.ok()) return loaded.status();
+  absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
+      CheckpointChatTemplates(checkpoint.path(), checkpoint.tokenizer());
+  if (!templates.ok()) return templates.status();
   model_ = std::make_unique<engine::LoadedModel>(std::move(*loaded));
-  if (chat_renderer_ != nullptr) {
-    absl::StatusOr<std::string> chat_template = CheckpointChatTemplate(checkpoint.path());
-    if (chat_template.ok()) {
-      chat_template_ = *std::move(chat_template);
-    } else if (!absl::IsNotFound(chat_template.status())) {
-      return chat_template.status();
-    }
-  }
+  chat_templates_ = *std::move(templates);
   return absl::OkStatus();
 }
 
@@ -87,7 +90,10 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
   engine::GeneratorOptions options;
   options.max_batch = max_batch_;
   options.threads = threads_;
-  absl::StatusOr<std::unique_ptr<engine::Generator>> generator = engine::Generator::Create(*model_, options);
+  // A checkpoint with a chat template also stops at its end-of-turn markers
+  // (most are among the tokenizer's end-of-generation ids already).
+  absl::StatusOr<std::unique_ptr<engine::Generator>> generator = engine::Generator::Create(
+      model_->weights, ModelStopTokens(*model_, chat_templates_.has_value() ? &*chat_templates_ : nullptr), options);
   if (!generator.ok()) return generator.status();
   const engine::Tokenizer& tok = model_->tokenizer;
   const int64_t ctx = (*generator)->max_context();
@@ -109,7 +115,8 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
     Pending& p = pending[r.index];
     p.result.index = r.index;
     p.result.max_new_tokens = r.sampling_config.max_new_tokens();
-    absl::StatusOr<PromptTokens> prompt = RenderPromptTokens(r, tok, chat_template_, chat_renderer_);
+    absl::StatusOr<PromptTokens> prompt =
+        RenderPromptTokens(r, tok, chat_templates_.has_value() ? &*chat_templates_ : nullptr);
     if (!prompt.ok()) {
       p.result.status = prompt.status();
       on_done(std::move(p.result));
@@ -117,11 +124,12 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
     }
     p.result.prompt_tokens = std::move(prompt->tokens);
     p.result.chat_format = prompt->chat;
+    p.result.prompt_text = std::move(prompt->text);
     const int64_t prompt_len = static_cast<int64_t>(p.result.prompt_tokens.size());
     p.result.effective_max_tokens = std::min<int64_t>(p.result.max_new_tokens, ctx - prompt_len);
     if (p.result.effective_max_tokens < 1) {
-      p.result.status = absl::InvalidArgumentError(absl::StrCat(
-          "prompt of ", prompt_len, " tokens leaves no room in the model's context of ", ctx, " tokens"));
+      p.result.status = absl::InvalidArgumentError(
+          absl::StrCat("prompt of ", prompt_len, " tokens leaves no room in the model's context of ", ctx, " tokens"));
       on_done(std::move(p.result));
       continue;
     }
@@ -138,8 +146,7 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
       p.shadow = policy.shadow;
       p.thresholds = policy.thresholds;
       p.stream = std::make_unique<StreamingTailDetector>(
-          *p.thresholds, p.result.max_new_tokens, p.result.effective_max_tokens,
-          [&tok](std::span<const int32_t> unit) {
+          *p.thresholds, p.result.max_new_tokens, p.result.effective_max_tokens, [&tok](std::span<const int32_t> unit) {
             return ClassifyUnitText(tok.Decode(std::vector<int32_t>(unit.begin(), unit.end())));
           });
       StreamingTailDetector* stream = p.stream.get();
@@ -163,20 +170,14 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
     Pending& p = pending[it->second];
     BackendResult result = std::move(p.result);
     switch (g.finish) {
-      case engine::FinishReason::kStop:
-        result.finish_reason = STOP;
-        break;
-      case engine::FinishReason::kLength:
-        result.finish_reason = LENGTH;
-        break;
+      case engine::FinishReason::kStop: result.finish_reason = STOP; break;
+      case engine::FinishReason::kLength: result.finish_reason = LENGTH; break;
       case engine::FinishReason::kLoop:
         result.finish_reason = LOOP;
         result.detected_at = p.stream != nullptr && p.stream->fired() ? p.stream->fire().detected_at
-                                                                       : static_cast<int64_t>(g.tokens.size());
+                                                                      : static_cast<int64_t>(g.tokens.size());
         break;
-      case engine::FinishReason::kError:
-        result.status = absl::InvalidArgumentError(g.error);
-        break;
+      case engine::FinishReason::kError: result.status = absl::InvalidArgumentError(g.error); break;
     }
     if (p.shadow && p.stream->fired()) result.shadow_detected_at = p.stream->fire().detected_at;
     result.text = tok.Decode(g.tokens, result.prompt_tokens.empty() ? -1 : result.prompt_tokens.back());

@@ -6,6 +6,7 @@
 #define DOOMSCOPE_RUNNERS_ENGINE_BACKEND_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,9 +26,7 @@ inline constexpr int kMaxEngineMaxBatch = 4096;
 
 class BundledEngineBackend : public Backend {
  public:
-  // `chat_renderer` null: chat templates cannot be rendered (PROMPT_FORMAT_AUTO
-  // then means plain, and CHAT tasks are refused by CheckSuite).
-  BundledEngineBackend(int max_batch, int threads, ChatTemplateRenderer chat_renderer = nullptr);
+  BundledEngineBackend(int max_batch, int threads);
 
   // The suite-file checks of `backend { engine { } }`: every checkpoint file
   // exists, max_batch in [1, kMaxEngineMaxBatch].
@@ -36,8 +35,8 @@ class BundledEngineBackend : public Backend {
   std::string Describe() const override { return "engine"; }
   std::string Version() const override { return EngineVersion(); }
   std::vector<std::string> InputFiles(const SuiteConfig& suite) const override;
-  // A PROMPT_FORMAT_CHAT task needs every checkpoint to carry a chat template
-  // this build can render.
+  // A PROMPT_FORMAT_CHAT task needs every checkpoint to carry a chat template;
+  // for CHAT and AUTO tasks, a checkpoint's template must parse.
   absl::Status CheckSuite(const SuiteConfig& suite) const override;
   absl::Status LoadCheckpoint(const CheckpointConfig& checkpoint) override;
   std::string Detokenize(const std::vector<int32_t>& tokens) const override;
@@ -47,9 +46,9 @@ class BundledEngineBackend : public Backend {
  private:
   int max_batch_;
   int threads_;
-  ChatTemplateRenderer chat_renderer_;
   std::unique_ptr<engine::LoadedModel> model_;
-  std::string chat_template_;  // of the loaded checkpoint, when a renderer can use it
+  // The loaded checkpoint's chat templates, when it has any.
+  std::optional<engine::ModelChatTemplates> chat_templates_;
 };
 
 }  // namespace doomscope

@@ -1,51 +1,61 @@
 // How the bundled engine turns a request into prompt tokens: plain completion
 // text (encoded with BOS) or token ids as given, or, for chat format, the
-// conversation rendered by the checkpoint's chat template.
+// conversation rendered by the checkpoint's own chat template
+// (engine/chat_template/, transformers' apply_chat_template semantics).
 //
-// The chat-template renderer is the one seam for engine/chat_template/: the
-// backend is given a ChatTemplateRenderer (runners/backend_factory.cc makes
-// the engine backend); without one, PROMPT_FORMAT_AUTO means plain and a
-// PROMPT_FORMAT_CHAT task is refused when the suite is checked.
+// A rendered chat is tokenized as transformers tokenizes it: special tokens
+// written by the template (`<|im_start|>`, the BOS a Llama template writes)
+// become their ids, and nothing is added around the text, so a template that
+// writes its BOS never gets a second one.
 #ifndef DOOMSCOPE_RUNNERS_ENGINE_PROMPT_H_
 #define DOOMSCOPE_RUNNERS_ENGINE_PROMPT_H_
 
 #include <cstdint>
-#include <functional>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "benchmarks/conversation.h"
+#include "engine/chat_template/chat_template.h"
 #include "engine/tokenizer.h"
 #include "runners/backend.h"
 
 namespace doomscope {
 
-// Renders `chat` with the template source `chat_template`, ending with the
-// assistant's generation prompt; returns the prompt text (the template writes
-// whatever BOS it wants).
-using ChatTemplateRenderer =
-    std::function<absl::StatusOr<std::string>(std::string_view chat_template, const benchmarks::Conversation& chat)>;
+// The chat templates a checkpoint carries: an HF folder's (chat_template.jinja,
+// tokenizer_config.json, chat_template.json) or a .gguf's
+// tokenizer.chat_template; else those of `tokenizer_path` when it names an HF
+// folder or tokenizer_config.json. nullopt when neither has one (llama2.c
+// checkpoints never do); an error when a template exists but cannot be read or
+// parsed.
+absl::StatusOr<std::optional<engine::ModelChatTemplates>> CheckpointChatTemplates(const std::string& model_path,
+                                                                                  const std::string& tokenizer_path);
 
-// The chat template a checkpoint carries: GGUF metadata
-// tokenizer.chat_template; in a Hugging Face folder chat_template.jinja or
-// tokenizer_config.json's "chat_template". NotFound when it has none (llama2.c
-// checkpoints never do); other errors when the file cannot be read.
-absl::StatusOr<std::string> CheckpointChatTemplate(const std::string& path);
+// The variables transformers' apply_chat_template passes for `chat`: messages
+// in the OpenAI shape ({role, content}, assistant `tool_calls` as
+// {type: "function", function: {name, arguments}}, tool turns with
+// tool_call_id/name), tools as {type: "function", function: {name,
+// description, parameters}} (none: null), the generation prompt, and
+// enable_thinking when set.
+engine::ChatRequest ToChatRequest(const benchmarks::Conversation& chat, std::optional<bool> enable_thinking);
 
 struct PromptTokens {
   std::vector<int32_t> tokens;
   bool chat = false;  // rendered with the chat template
+  std::string text;   // the rendered chat, exactly (chat only)
 };
 
-// `chat_template` is the current checkpoint's ("" = none); `renderer` may be
-// null. Chat format applies for PROMPT_FORMAT_CHAT, and for AUTO when both a
-// template and a renderer exist; a CHAT request that cannot be rendered is an
-// error (the suite check refuses it first).
+// `templates` are the current checkpoint's (null: none). Chat format applies
+// for PROMPT_FORMAT_CHAT, and for AUTO when the checkpoint has a template and
+// the item is not given as token ids; a CHAT request without a template is an
+// error (the suite check refuses it first), as is a template that raises.
 absl::StatusOr<PromptTokens> RenderPromptTokens(const BackendRequest& request, const engine::Tokenizer& tokenizer,
-                                                const std::string& chat_template,
-                                                const ChatTemplateRenderer& renderer);
+                                                const engine::ModelChatTemplates* templates);
+
+// The stop tokens of a chat checkpoint: the tokenizer's end-of-generation ids
+// plus every end-of-turn marker of its templates that is one token.
+std::vector<int32_t> ChatStopTokens(const engine::Tokenizer& tokenizer, const engine::ModelChatTemplates& templates);
 
 }  // namespace doomscope
 

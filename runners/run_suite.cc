@@ -103,6 +103,7 @@ BackendRequest MakeRequest(const SuiteConfig& suite, const SuiteTasks& tasks, co
   r.prompt = std::move(input.prompt);
   r.prompt_tokens = std::move(input.prompt_tokens);
   r.chat = std::move(input.chat);
+  if (suite.has_enable_thinking()) r.enable_thinking = suite.enable_thinking();
   r.sampling_config = suite.sampling(p.sampling);
   r.seed = p.seed;
   r.loop_stop.early_stop = p.early_stop && !p.shadow;

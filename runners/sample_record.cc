@@ -49,9 +49,15 @@ SampleRecord BuildSampleRecord(const RecordContext& context, const PlannedSample
   record.set_sampling(context.suite->sampling(p.sampling).name());
   record.set_item_id(item.id);
   record.set_rollout(p.rollout);
-  // The prompt as the model saw it: a rendered chat, or tokens given as ids, read back.
-  const bool from_tokens = (item.prompt.empty() || result.chat_format) && !result.prompt_tokens.empty();
-  record.set_prompt(ToValidUtf8(from_tokens ? context.backend->Detokenize(result.prompt_tokens) : item.prompt));
+  // The prompt as the model saw it: what the backend rendered (a chat, exactly
+  // as the template wrote it), else the item's text, else its token ids read back.
+  if (!result.prompt_text.empty()) {
+    record.set_prompt(ToValidUtf8(result.prompt_text));
+  } else if (item.prompt.empty() && !result.prompt_tokens.empty()) {
+    record.set_prompt(ToValidUtf8(context.backend->Detokenize(result.prompt_tokens)));
+  } else {
+    record.set_prompt(ToValidUtf8(item.prompt));
+  }
   for (int32_t t : result.prompt_tokens) record.add_prompt_tokens(t);
   record.set_text(ToValidUtf8(result.text));
   if (result.tokens.has_value()) {

@@ -69,6 +69,28 @@ TEST(ScoringTest, StopStringsCutTheOutputFirst) {
   EXPECT_EQ(r.extracted, "18");
 }
 
+TEST(ScoringTest, ThinkingIsNeverTheAnswer) {
+  // A chat model reasons in <think>...</think> first: a number written while
+  // thinking (even a "stop string" in it) is not its answer.
+  const TaskItem item = Gsm8kItem("7");
+  eval::ScoreResult r = ScoreSample(Cfg(GSM8K_JSONL), item, "<think>The answer is 5?\nQuestion: no</think>\n#### 7", false);
+  EXPECT_TRUE(r.correct) << r.extracted;
+  EXPECT_EQ(r.extracted, "7");
+  r = ScoreSample(Cfg(GSM8K_JSONL), item, "<think>The answer is 7.</think>\nThe answer is 5.", false);
+  EXPECT_FALSE(r.correct);
+  EXPECT_EQ(r.extracted, "5");
+  // Still thinking when generation stopped: no answer at all.
+  r = ScoreSample(Cfg(GSM8K_JSONL), item, "Let me see. <think>The answer is 7.", false);
+  EXPECT_EQ(r.error_class, eval::error_class::kNoAnswer);
+  // The opening was in the prompt (DeepSeek-R1's generation prompt ends in "<think>\n").
+  r = ScoreSample(Cfg(GSM8K_JSONL), item, "The answer is 5.</think>The answer is 7.", false);
+  EXPECT_TRUE(r.correct) << r.extracted;
+  // Several segments.
+  EXPECT_EQ(eval::WithoutThinking("a<think>x</think>b<think>y</think>c"), "abc");
+  EXPECT_EQ(eval::WithoutThinking("no reasoning"), "no reasoning");
+  EXPECT_EQ(eval::WithoutThinking(""), "");
+}
+
 TEST(ScoringTest, Wnut17ClassesAndF1) {
   const TaskItem item = WnutItem(kFields);
   // Case, spacing and surrounding punctuation do not matter; fences are fine.
