@@ -72,9 +72,7 @@ const char* FinishReasonName(FinishReason reason) {
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const LoadedModel& model,
                                                              const GeneratorOptions& options) {
-  std::vector<int32_t> stops = {model.tokenizer.eos_id()};
-  if (model.stop_at_bos) stops.push_back(model.tokenizer.bos_id());
-  return Create(model.weights, std::move(stops), options);
+  return Create(model.weights, model.StopTokens(), options);
 }
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const ModelWeights& weights,
