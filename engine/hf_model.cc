@@ -63,7 +63,7 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
   const std::string& file = checkpoint_.PathOf(*t);
   const std::optional<DType> dtype = EngineDTypeOf(t->dtype);
   if (!dtype) {
-    return absl::UnimplementedError(absl::StrCat(file, ": tensor '", name, "' is ", t->dtype,
+    return absl::InvalidArgumentError(absl::StrCat(file, ": tensor '", name, "' is ", t->dtype,
                                                  "; the engine reads F32, F16 and BF16 (quantized checkpoints: "
                                                  "use the unquantized one with --dtype q8_0)"));
   }
@@ -106,7 +106,7 @@ absl::Status WeightsBuilder::CheckNothingLeft(const std::string& lm_head_if_igno
       }
     }
     if (!ignored) {
-      return absl::UnimplementedError(absl::StrCat(
+      return absl::InvalidArgumentError(absl::StrCat(
           checkpoint_.PathOf(*t), ": tensor '", t->name, "' is not part of ", std::string(arch_.class_name),
           " as the engine runs it; running without it would give wrong outputs (a bias, an adapter, or a "
           "config.json that does not match the weights?)"));
@@ -160,7 +160,7 @@ absl::StatusOr<const HfArchitecture*> HfArchitectureOf(const HfConfigJson& confi
       if (const HfArchitecture* a = FindHfArchitecture(n.get<std::string>())) return a;
       listed.push_back(n.get<std::string>());
     }
-    return absl::UnimplementedError(absl::StrCat(config.path(), ": architecture ", absl::StrJoin(listed, ", "),
+    return absl::InvalidArgumentError(absl::StrCat(config.path(), ": architecture ", absl::StrJoin(listed, ", "),
                                                  " is not supported (supported: ", HfArchitectureNames(), ")"));
   }
   std::string model_type;
@@ -168,7 +168,7 @@ absl::StatusOr<const HfArchitecture*> HfArchitectureOf(const HfConfigJson& confi
     return config.Error("architectures", "is missing, and so is model_type: which model is this?");
   }
   if (const HfArchitecture* a = FindHfArchitectureByModelType(model_type)) return a;
-  return absl::UnimplementedError(absl::StrCat(config.path(), ": model_type \"", model_type,
+  return absl::InvalidArgumentError(absl::StrCat(config.path(), ": model_type \"", model_type,
                                                "\" is not supported (supported: ", HfArchitectureNames(), ")"));
 }
 

@@ -131,10 +131,10 @@ absl::Status WriteTokenizer(const HfWriteOptions& options, const ModelConfig& c,
 absl::Status WriteHfFolder(const ModelWeights& w, const HfWriteOptions& options, const std::string& dir) {
   const HfArchitecture* arch = HfArchitectureFor(w.config.arch);
   if (arch == nullptr) {
-    return absl::UnimplementedError("this architecture has no Hugging Face form in the table (hf_architectures.cc)");
+    return absl::InvalidArgumentError("this architecture has no Hugging Face form in the table (hf_architectures.cc)");
   }
   if (!w.config.rope_freq_factors.empty()) {
-    return absl::UnimplementedError("a model with RoPE frequency factors cannot be written as an HF folder yet");
+    return absl::InvalidArgumentError("a model with RoPE frequency factors cannot be written as an HF folder yet");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -101,7 +101,7 @@ absl::StatusOr<std::string> HfFolderTokenizer(const std::string& dir, int vocab_
   std::string path = Llama2cTokenizerIn(dir, vocab_size);
   if (!path.empty()) return path;
   if (IsRegularFile(dir + "/tokenizer.json")) {
-    return absl::UnimplementedError(absl::StrCat(
+    return absl::InvalidArgumentError(absl::StrCat(
         dir, "/tokenizer.json: Hugging Face tokenizer files are not read yet; give the model's vocabulary as a "
              "llama2.c tokenizer with --tokenizer (in a suite: tokenizer:)"));
   }
