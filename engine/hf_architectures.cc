@@ -106,11 +106,11 @@ absl::Status ReadLlamaLikeConfig(const HfConfigJson& json, bool tie_default, Mod
   }
   const std::optional<int64_t> default_head =
       c->dim % c->n_heads == 0 ? std::optional<int64_t>(c->dim / c->n_heads) : std::nullopt;
-  if (!(s = json.Int({"head_dim"}, 2, kMaxDim, default_head, &c->head_dim)).ok()) {
-    return default_head ? s
-                        : json.Error("head_dim", absl::StrCat("is missing and hidden_size ", c->dim,
-                                                              " is not a multiple of num_attention_heads ", c->n_heads));
+  if (!default_head && json.Find({"head_dim"}) == nullptr) {
+    return json.Error("head_dim", absl::StrCat("is missing and hidden_size ", c->dim,
+                                               " is not a multiple of num_attention_heads ", c->n_heads));
   }
+  if (!(s = json.Int({"head_dim"}, 2, kMaxDim, default_head, &c->head_dim)).ok()) return s;
   if (c->head_dim % 2 != 0) return json.Error("head_dim", absl::StrCat(c->head_dim, " is odd; RoPE rotates pairs"));
   if (!(s = json.Int({"vocab_size"}, 1, kMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
   if (!(s = json.Int({"max_position_embeddings"}, 1, kMaxContext, 2048, &c->max_seq_len)).ok()) return s;
@@ -129,7 +129,8 @@ absl::Status ReadLlamaLikeConfig(const HfConfigJson& json, bool tie_default, Mod
   float partial = 1.0f;
   if (!(s = json.Float({"partial_rotary_factor"}, 0, 1, 1.0, &partial)).ok()) return s;
   if (partial != 1.0f) {
-    return json.Error("partial_rotary_factor", absl::StrCat(partial, " is not supported (RoPE on the whole head only)"));
+    return json.Error("partial_rotary_factor",
+                      absl::StrCat(partial, " is not supported (RoPE on the whole head only)"));
   }
   return ReadRopeScaling(json, c);
 }

@@ -50,7 +50,8 @@ absl::StatusOr<nlohmann::json> ParseStrictJson(std::string_view text, const std:
         break;
       case E::key:
         if (!open.empty() && open.back().has_value() && !open.back()->insert(parsed.get<std::string>()).second) {
-          throw StrictJsonViolation{absl::StrCat("key \"", parsed.get<std::string>(), "\" appears twice in one object")};
+          throw StrictJsonViolation{
+              absl::StrCat("key \"", parsed.get<std::string>(), "\" appears twice in one object")};
         }
         break;
       case E::value:

@@ -68,9 +68,8 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
                                                  "use the unquantized one with --dtype q8_0)"));
   }
   const int64_t rows = HfDimSize(rows_dim, config_), cols = HfDimSize(cols_dim, config_);
-  const std::vector<uint64_t> want = rows_dim == HfDim::kOne
-                                         ? std::vector<uint64_t>{static_cast<uint64_t>(cols)}
-                                         : std::vector<uint64_t>{static_cast<uint64_t>(rows), static_cast<uint64_t>(cols)};
+  std::vector<uint64_t> want = {static_cast<uint64_t>(rows), static_cast<uint64_t>(cols)};
+  if (rows_dim == HfDim::kOne) want = {static_cast<uint64_t>(cols)};
   if (t->shape != want) {
     return absl::InvalidArgumentError(absl::StrCat(
         file, ": tensor '", name, "' has shape [", absl::StrJoin(t->shape, ", "), "] but config.json implies [",
@@ -176,6 +175,14 @@ absl::StatusOr<HfModel> HfModelFromParts(const HfConfigJson& config, Safetensors
                                          const HfConfigJson* generation_config) {
   absl::StatusOr<const HfArchitecture*> arch = HfArchitectureOf(config);
   if (!arch.ok()) return arch.status();
+  if (const nlohmann::json* q = config.Find({"quantization_config"})) {
+    const std::string method = q->is_object() && q->contains("quant_method") && (*q)["quant_method"].is_string()
+                                   ? (*q)["quant_method"].get<std::string>()
+                                   : "unknown";
+    return config.Error("quantization_config",
+                        absl::StrCat("a ", method, "-quantized checkpoint is not supported; use the unquantized "
+                                     "weights (--dtype q8_0 quantizes them on load)"));
+  }
   ModelConfig c;
   if (absl::Status s = (*arch)->read_config(config, &c); !s.ok()) return s;
   c.arch = (*arch)->engine_arch;
@@ -192,7 +199,8 @@ absl::StatusOr<HfModel> HfModelFromParts(const HfConfigJson& config, Safetensors
 absl::StatusOr<HfModel> LoadHfFolder(const std::string& dir) {
   const std::string config_path = absl::StrCat(dir, "/", std::string(kHfConfigFile));
   if (!Exists(config_path)) {
-    return absl::NotFoundError(absl::StrCat(dir, ": no ", std::string(kHfConfigFile), " (not a Hugging Face model folder)"));
+    return absl::NotFoundError(
+        absl::StrCat(dir, ": no ", std::string(kHfConfigFile), " (not a Hugging Face model folder)"));
   }
   absl::StatusOr<HfConfigJson> config = HfConfigJson::Read(config_path);
   if (!config.ok()) return config.status();

@@ -114,7 +114,9 @@ absl::Status WriteTokenizer(const HfWriteOptions& options, const ModelConfig& c,
     if (fs::is_regular_file(config, ec)) return CopyFile(config, dir + "/tokenizer_config.json");
     return absl::OkStatus();
   }
-  if (options.vocab == nullptr) return absl::InvalidArgumentError("no tokenizer to write (a vocabulary or a tokenizer.json)");
+  if (options.vocab == nullptr) {
+    return absl::InvalidArgumentError("no tokenizer to write (a vocabulary or a tokenizer.json)");
+  }
   const TokenizerVocab& v = *options.vocab;
   if (static_cast<int>(v.pieces.size()) > c.vocab_size) {
     return absl::InvalidArgumentError(absl::StrCat(v.source, ": ", v.pieces.size(),

@@ -173,7 +173,9 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::Parse(std::shared_ptr<const Map
   const std::string& path = file->path();
   const HeaderError err(path);
   const uint64_t size = file->size();
-  if (size < 8) return err(absl::StrCat("too short for a safetensors file (", size, " bytes; the header length alone is 8)"));
+  if (size < 8) {
+    return err(absl::StrCat("too short for a safetensors file (", size, " bytes; the header length alone is 8)"));
+  }
   uint64_t n = 0;
   std::memcpy(&n, file->data(), 8);
   if (n > kSafetensorsMaxHeaderBytes) {

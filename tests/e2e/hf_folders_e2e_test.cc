@@ -80,7 +80,8 @@ TEST(HfFoldersE2eTest, GenerateFromAFolderPrintsWhatTheBinPrints) {
   const std::string args = absl::StrCat(" --tokenizer ", tok, " --prompt 'Lily and Tom' --max_new_tokens 240");
   testing::CommandResult bin =
       RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/stories260K/stories260K.bin"), args));
-  testing::CommandResult hf = RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args));
+  testing::CommandResult hf =
+      RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args));
   ASSERT_EQ(bin.exit_code, 0) << bin.err;
   ASSERT_EQ(hf.exit_code, 0) << hf.err;
   EXPECT_EQ(hf.out, bin.out);

@@ -248,6 +248,13 @@ TEST(HfModelTest, RefusesWhatTheEngineWouldRunWrongly) {
        "tensor 'lm_head.weight' is missing (LlamaForCausalLM needs it); config.json says tie_word_embeddings is "
        "false"},
       {[](nlohmann::json& c) { c["rms_norm_eps"] = -1; }, "rms_norm_eps: -1 is outside"},
+      {[](nlohmann::json& c) { c["quantization_config"] = {{"quant_method", "gptq"}, {"bits", 4}}; },
+       "quantization_config: a gptq-quantized checkpoint is not supported"},
+      {[](nlohmann::json& c) {
+         c["hidden_size"] = 60;
+         c["num_attention_heads"] = 8;
+       },
+       "head_dim: is missing and hidden_size 60 is not a multiple of num_attention_heads 8"},
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.error);
@@ -256,7 +263,8 @@ TEST(HfModelTest, RefusesWhatTheEngineWouldRunWrongly) {
     ExpectLoadError(dir, k.error);
   }
   const std::string dir = testing::CopyHfFolder();
-  testing::WriteFile(dir + "/config.json", R"({"architectures":["LlamaForCausalLM"],"hidden_size":64,"hidden_size":32})");
+  testing::WriteFile(dir + "/config.json",
+                     R"({"architectures":["LlamaForCausalLM"],"hidden_size":64,"hidden_size":32})");
   ExpectLoadError(dir, "config.json: key \"hidden_size\" appears twice");
   std::filesystem::remove(dir + "/config.json");
   ExpectLoadError(dir, "no config.json (not a Hugging Face model folder)");
@@ -313,7 +321,8 @@ TEST(HfModelTest, TiedAndUntiedHeads) {
 }
 
 TEST(HfModelTest, UnknownAndUnsupportedTensorsAreRefused) {
-  std::vector<testing::TestTensor> tensors = testing::ReadTensors(SharedPath("models/hf/stories260K/model.safetensors"));
+  const std::vector<testing::TestTensor> tensors =
+      testing::ReadTensors(SharedPath("models/hf/stories260K/model.safetensors"));
   {
     const std::string dir = testing::CopyHfFolder();
     std::vector<testing::TestTensor> t = tensors;
@@ -379,7 +388,8 @@ TEST(HfModelTest, ShardedFolder) {
   testing::WriteTensors(dir + "/model-00002-of-00002.safetensors", second);
   nlohmann::json index = {{"metadata", {{"total_size", 1040000}}}, {"weight_map", nlohmann::json::object()}};
   for (size_t i = 0; i < tensors.size(); ++i) {
-    index["weight_map"][tensors[i].name] = i < half ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    index["weight_map"][tensors[i].name] =
+        i < half ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
   }
   testing::WriteJson(dir + "/model.safetensors.index.json", index);
   const HfModel m = LoadFolder(dir);
@@ -441,6 +451,22 @@ TEST(HfModelTest, DTypeConversionOnLoad) {
   absl::StatusOr<ModelWeights> bin16 = LoadModelWeights(SharedPath("models/stories260K/stories260K.bin"), DType::kF16);
   ASSERT_TRUE(bin16.ok()) << bin16.status();
   EXPECT_TRUE(SameBytes(bin16->layers[1].wq, f16->layers[1].wq));
+}
+
+TEST(ModelLoaderTest, SniffsEachFormatAndSaysWhatIsMissing) {
+  EXPECT_EQ(*SniffModelFormat(SharedPath("models/hf/stories260K")), ModelFormat::kHfFolder);
+  EXPECT_EQ(*SniffModelFormat(SharedPath("models/stories260K/stories260K.gguf")), ModelFormat::kGguf);
+  EXPECT_EQ(*SniffModelFormat(SharedPath("models/stories260K/stories260K.bin")), ModelFormat::kLlama2c);
+  const std::string empty = testing::MakeTempDir("empty-folder");
+  absl::StatusOr<ModelFormat> f = SniffModelFormat(empty);
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("a folder without config.json"));
+  f = SniffModelFormat(SharedPath("models/hf/stories260K/model.safetensors"));
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("pass the folder that holds it"));
+  f = SniffModelFormat(empty + "/nothing.gguf");
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()), HasSubstr("no such file or folder"));
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ inline std::vector<TestTensor> ConvertF32(std::vector<TestTensor> tensors, const
 
 inline std::string CopyHfFolder(const std::string& name = "stories260K") {
   const std::string dir = MakeTempDir("hf-" + name);
-  std::filesystem::copy(SharedPath("models/hf/" + name), dir, std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy(SharedPath("models/hf/" + name), dir,
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
   // The shared files are read-only; the copy must be editable.
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write,

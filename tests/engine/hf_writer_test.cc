@@ -102,7 +102,9 @@ TEST_P(SynthHfTest, SameSeedGivesTheGgufsWeightsAndTokens) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, SynthHfTest, ::testing::Values(DType::kF32, DType::kF16, DType::kBF16),
-                         [](const ::testing::TestParamInfo<DType>& info) { return std::string(DTypeName(info.param)); });
+                         [](const ::testing::TestParamInfo<DType>& info) {
+                           return std::string(DTypeName(info.param));
+                         });
 
 TEST(HfWriterTest, ConfigAndFilesOfASynthFolder) {
   absl::StatusOr<ModelConfig> c = FindSynthShape("stories260K");
