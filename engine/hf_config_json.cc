@@ -25,6 +25,18 @@ const nlohmann::json* Lookup(const nlohmann::json& root, std::string_view dotted
   }
 }
 
+// The value of the first present key of `keys` (its name in *key); when none
+// is present, null after *out takes `fallback`, or an error without one.
+template <typename T, typename Out>
+absl::StatusOr<const nlohmann::json*> ValueOrFallback(const HfConfigJson& json, HfKeys keys,
+                                                      const std::optional<T>& fallback, Out* out,
+                                                      std::string_view* key) {
+  if (const nlohmann::json* v = json.Find(keys, key)) return v;
+  if (!fallback) return json.Error(*keys.begin(), "is missing");
+  *out = static_cast<Out>(*fallback);
+  return nullptr;
+}
+
 }  // namespace
 
 absl::StatusOr<HfConfigJson> HfConfigJson::Read(const std::string& path) {
@@ -49,12 +61,9 @@ absl::Status HfConfigJson::Error(std::string_view key, std::string_view message)
 
 absl::Status HfConfigJson::Int(HfKeys keys, int64_t lo, int64_t hi, std::optional<int64_t> fallback, int* out) const {
   std::string_view key;
-  const nlohmann::json* v = Find(keys, &key);
-  if (v == nullptr) {
-    if (!fallback) return Error(*keys.begin(), "is missing");
-    *out = static_cast<int>(*fallback);
-    return absl::OkStatus();
-  }
+  absl::StatusOr<const nlohmann::json*> found = ValueOrFallback(*this, keys, fallback, out, &key);
+  if (!found.ok() || *found == nullptr) return found.status();
+  const nlohmann::json* v = *found;
   if (!v->is_number_integer()) return Error(key, absl::StrCat("must be an integer, found ", JsonTypeName(*v)));
   const int64_t value = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
                             ? INT64_MAX
@@ -66,12 +75,9 @@ absl::Status HfConfigJson::Int(HfKeys keys, int64_t lo, int64_t hi, std::optiona
 
 absl::Status HfConfigJson::Float(HfKeys keys, double lo, double hi, std::optional<double> fallback, float* out) const {
   std::string_view key;
-  const nlohmann::json* v = Find(keys, &key);
-  if (v == nullptr) {
-    if (!fallback) return Error(*keys.begin(), "is missing");
-    *out = static_cast<float>(*fallback);
-    return absl::OkStatus();
-  }
+  absl::StatusOr<const nlohmann::json*> found = ValueOrFallback(*this, keys, fallback, out, &key);
+  if (!found.ok() || *found == nullptr) return found.status();
+  const nlohmann::json* v = *found;
   if (!v->is_number()) return Error(key, absl::StrCat("must be a number, found ", JsonTypeName(*v)));
   const double value = v->get<double>();
   if (!std::isfinite(value) || value < lo || value > hi) {
@@ -83,12 +89,9 @@ absl::Status HfConfigJson::Float(HfKeys keys, double lo, double hi, std::optiona
 
 absl::Status HfConfigJson::Bool(HfKeys keys, std::optional<bool> fallback, bool* out) const {
   std::string_view key;
-  const nlohmann::json* v = Find(keys, &key);
-  if (v == nullptr) {
-    if (!fallback) return Error(*keys.begin(), "is missing");
-    *out = *fallback;
-    return absl::OkStatus();
-  }
+  absl::StatusOr<const nlohmann::json*> found = ValueOrFallback(*this, keys, fallback, out, &key);
+  if (!found.ok() || *found == nullptr) return found.status();
+  const nlohmann::json* v = *found;
   if (!v->is_boolean()) return Error(key, absl::StrCat("must be true or false, found ", JsonTypeName(*v)));
   *out = v->get<bool>();
   return absl::OkStatus();
@@ -96,12 +99,9 @@ absl::Status HfConfigJson::Bool(HfKeys keys, std::optional<bool> fallback, bool*
 
 absl::Status HfConfigJson::String(HfKeys keys, std::optional<std::string> fallback, std::string* out) const {
   std::string_view key;
-  const nlohmann::json* v = Find(keys, &key);
-  if (v == nullptr) {
-    if (!fallback) return Error(*keys.begin(), "is missing");
-    *out = *fallback;
-    return absl::OkStatus();
-  }
+  absl::StatusOr<const nlohmann::json*> found = ValueOrFallback(*this, keys, fallback, out, &key);
+  if (!found.ok() || *found == nullptr) return found.status();
+  const nlohmann::json* v = *found;
   if (!v->is_string()) return Error(key, absl::StrCat("must be a string, found ", JsonTypeName(*v)));
   *out = v->get<std::string>();
   return absl::OkStatus();
