@@ -72,6 +72,8 @@ const char* FinishReasonName(FinishReason reason) {
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const LoadedModel& model,
                                                              const GeneratorOptions& options) {
+  // EOS, the end-of-turn tokens the tokenizer's configuration names, the
+  // checkpoint's own end ids, and BOS for llama2.c checkpoints.
   return Create(model.weights, model.StopTokens(), options);
 }
 

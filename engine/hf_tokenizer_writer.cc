@@ -56,7 +56,7 @@ nlohmann::ordered_json Merges(const TokenizerVocab& v, const std::vector<std::st
   return out;
 }
 
-nlohmann::ordered_json AddedToken(int32_t id, const std::string& content, bool special) {
+nlohmann::ordered_json AddedTokenJson(int32_t id, const std::string& content, bool special) {
   return {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
           {"rstrip", false},    {"normalized", false}, {"special", special}};
 }
@@ -82,7 +82,7 @@ absl::StatusOr<nlohmann::ordered_json> HfTokenizerJson(const TokenizerVocab& v) 
   for (size_t id = 0; id < v.pieces.size(); ++id) {
     const TokenKind k = v.kinds[id];
     if (k == TokenKind::kControl || k == TokenKind::kUnknown || k == TokenKind::kUserDefined) {
-      added.push_back(AddedToken(static_cast<int32_t>(id), marked[id], k != TokenKind::kUserDefined));
+      added.push_back(AddedTokenJson(static_cast<int32_t>(id), marked[id], k != TokenKind::kUserDefined));
     }
   }
   J normalizers = J::array();

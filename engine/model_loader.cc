@@ -1,38 +1,21 @@
 #include "engine/model_loader.h"
 
-#include <sys/stat.h>
-
-#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/convert_dtype.h"
+#include "engine/file_paths.h"
 #include "engine/gguf_model.h"
 #include "engine/gguf_reader.h"
 #include "engine/hf_model.h"
 #include "engine/llama2c_reader.h"
 #include "engine/mapped_file.h"
 #include "engine/safetensors_reader.h"
+#include "engine/tokenizer_loader.h"
 
 namespace doomscope::engine {
 namespace {
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string DirectoryOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 // A file that is a part of an HF folder rather than a checkpoint by itself.
 bool LooksLikeSafetensors(const MappedFile& file) {
@@ -96,19 +79,6 @@ std::string Llama2cTokenizerIn(const std::string& dir, int vocab_size) {
   return "";
 }
 
-// The folder's own tokenizer when no --tokenizer was given.
-absl::StatusOr<std::string> HfFolderTokenizer(const std::string& dir, int vocab_size) {
-  std::string path = Llama2cTokenizerIn(dir, vocab_size);
-  if (!path.empty()) return path;
-  if (IsRegularFile(dir + "/tokenizer.json")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        dir, "/tokenizer.json: Hugging Face tokenizer files are not read yet; give the model's vocabulary as a "
-             "llama2.c tokenizer with --tokenizer (in a suite: tokenizer:)"));
-  }
-  return absl::NotFoundError(absl::StrCat(dir, ": no tokenizer.json (nor tok", vocab_size,
-                                          ".bin) in the folder; pass --tokenizer"));
-}
-
 }  // namespace
 
 const char* ModelFormatName(ModelFormat f) {
@@ -121,10 +91,10 @@ const char* ModelFormatName(ModelFormat f) {
 }
 
 std::vector<int32_t> LoadedModel::StopTokens() const {
-  std::vector<int32_t> stops = eos_ids.empty() ? std::vector<int32_t>{tokenizer.eos_id()} : eos_ids;
-  if (stop_at_bos && std::find(stops.begin(), stops.end(), tokenizer.bos_id()) == stops.end()) {
-    stops.push_back(tokenizer.bos_id());
-  }
+  std::vector<int32_t> stops = tokenizer.end_of_generation_ids();
+  stops.insert(stops.end(), eos_ids.begin(), eos_ids.end());
+  if (stop_at_bos) stops.push_back(tokenizer.bos_id());
+  NormalizeIdSet(&stops);
   return stops;
 }
 
@@ -208,16 +178,14 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& model_path, const LoadO
       weights = std::move(hf->weights);
       eos_ids = hf->generation.eos_ids;
       default_sampling = hf->generation.sampling;
-      if (tok_path.empty()) {
-        absl::StatusOr<std::string> found = HfFolderTokenizer(model_path, weights->config.vocab_size);
-        if (!found.ok()) return found.status();
-        tok_path = *found;
-      }
+      // The folder's own tokenizer.json (with tokenizer_config.json and
+      // generation_config.json) unless --tokenizer names another.
+      if (tok_path.empty()) tok_path = model_path;
       break;
     }
   }
   if (!tokenizer) {
-    absl::StatusOr<Tokenizer> t = Tokenizer::FromLlama2cFile(tok_path, weights->config.vocab_size);
+    absl::StatusOr<Tokenizer> t = OpenTokenizer(tok_path, weights->config.vocab_size);
     if (!t.ok()) return t.status();
     tokenizer = *std::move(t);
   }

@@ -29,7 +29,8 @@ absl::StatusOr<ModelFormat> SniffModelFormat(const std::string& path);
 
 // How to load.
 struct LoadOptions {
-  // A tokenizer file to use instead of the checkpoint's own (llama2.c tok*.bin).
+  // A tokenizer to use instead of the checkpoint's own (any path OpenTokenizer
+  // takes: a llama2.c tok*.bin, a tokenizer.json, a GGUF, an HF folder).
   std::string tokenizer_path;
   // Convert the weight matrices to this type on load (--dtype; convert_dtype.h).
   std::optional<DType> dtype;
@@ -48,20 +49,21 @@ struct LoadedModel {
   bool stop_at_bos = false;
   std::string tokenizer_path;  // the file the tokenizer came from (the GGUF itself if embedded)
   // The checkpoint's own end-of-generation ids (an HF folder's
-  // generation_config.json, which may list several); empty: the tokenizer's EOS.
+  // generation_config.json, which may list several), also when the tokenizer
+  // was given separately.
   std::vector<int32_t> eos_ids;
   // The sampling the checkpoint recommends (generation_config.json), for a
   // runner that wants the model's defaults; nullopt when it gives none.
   std::optional<SamplingParams> default_sampling;
 
-  // The tokens that end a generation: eos_ids (or the tokenizer's EOS), and
-  // BOS when stop_at_bos.
+  // The tokens that end a generation: the tokenizer's end-of-generation ids
+  // (EOS, end-of-turn tokens), eos_ids, and BOS when stop_at_bos.
   std::vector<int32_t> StopTokens() const;
 };
 
 // `tokenizer_path` may be empty: a GGUF then uses its embedded vocabulary, a
 // llama2.c checkpoint looks for tok<VOCAB>.bin, then tokenizer.bin, beside the
-// model, and an HF folder for the same inside the folder. The tokenizer's
+// model, and an HF folder reads its tokenizer.json. The tokenizer's
 // vocabulary size must equal the model's (an HF model's embedding may have
 // more rows than its tokenizer has tokens, as trainers pad it).
 absl::StatusOr<LoadedModel> LoadModel(const std::string& model_path, const std::string& tokenizer_path);

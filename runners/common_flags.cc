@@ -13,8 +13,8 @@ ABSL_FLAG(int, threads, 0, "Worker threads (0 = all cores).");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(std::string, model, "", "Model checkpoint: GGUF file, llama2.c .bin, or HF folder.");
 ABSL_FLAG(std::string, tokenizer, "",
-          "Tokenizer file: a llama2.c tok*.bin for a model without its own vocabulary; for synth-model "
-          "--format hf, a tokenizer.json to copy into the folder.");
+          "Tokenizer: a GGUF file, a tokenizer.json, a Hugging Face folder or a llama2.c tok*.bin (for "
+          "synth-model --format hf: a tokenizer.json to copy into the folder).");
 ABSL_FLAG(std::string, dtype, "",
           "Weight matrix type f32, f16, bf16 or q8_0: generate and bench convert the weights on load "
           "(default: as stored); synth-model writes it (default f32).");
