@@ -11,7 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "results/json/json.h"
 #include "results/run_dir.h"
 #include "tests/test_support.h"
 
@@ -77,23 +79,63 @@ TEST(HfFoldersE2eTest, StagesAHfSuiteGivesTheBinSuitesTableNoAsan) {
 
 TEST(HfFoldersE2eTest, GenerateFromAFolderPrintsWhatTheBinPrints) {
   const std::string tok = SharedPath("models/stories260K/tok512.bin");
-  const std::string args = absl::StrCat(" --tokenizer ", tok, " --prompt 'Lily and Tom' --max_new_tokens 240");
-  testing::CommandResult bin =
-      RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/stories260K/stories260K.bin"), args));
-  testing::CommandResult hf =
-      RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args));
+  const std::string args = " --prompt 'Lily and Tom' --max_new_tokens 240";
+  testing::CommandResult bin = RunDoomscope(
+      absl::StrCat("generate --model ", SharedPath("models/stories260K/stories260K.bin"), " --tokenizer ", tok, args));
   ASSERT_EQ(bin.exit_code, 0) << bin.err;
-  ASSERT_EQ(hf.exit_code, 0) << hf.err;
-  EXPECT_EQ(hf.out, bin.out);
-  EXPECT_NE(hf.err.find("finish stop"), std::string::npos) << hf.err;  // generation_config.json: BOS ends it
+  // With the folder's own tokenizer.json, and with the llama2.c vocabulary given instead.
+  for (const std::string& tokenizer : {std::string(), absl::StrCat(" --tokenizer ", tok)}) {
+    SCOPED_TRACE(tokenizer);
+    testing::CommandResult hf =
+        RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), tokenizer, args));
+    ASSERT_EQ(hf.exit_code, 0) << hf.err;
+    EXPECT_EQ(hf.out, bin.out);
+    EXPECT_NE(hf.err.find("finish stop"), std::string::npos) << hf.err;  // generation_config.json: BOS ends it
+  }
   // --dtype converts on load.
-  testing::CommandResult q8 = RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args,
-                                                        " --dtype q8_0"));
+  testing::CommandResult q8 =
+      RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args, " --dtype q8_0"));
   EXPECT_EQ(q8.exit_code, 0) << q8.err;
-  testing::CommandResult bad = RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"),
-                                                         args, " --dtype q4"));
+  testing::CommandResult bad =
+      RunDoomscope(absl::StrCat("generate --model ", SharedPath("models/hf/stories260K"), args, " --dtype q4"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--dtype: unknown dtype 'q4'"), std::string::npos) << bad.err;
+}
+
+// synth-model's GGUF and HF folder of one seed: the same text in, the same
+// tokens out, each through its own vocabulary (GGUF-embedded vs tokenizer.json).
+TEST(HfFoldersE2eTest, SynthGgufAndHfFolderGenerateTheSameTokens) {
+  const std::string dir = MakeTempDir("synth-both");
+  for (const char* format : {"gguf", "hf"}) {
+    testing::CommandResult w = RunDoomscope(absl::StrCat("synth-model --format ", format,
+                                                         " --shape stories260K --dtype f16 --seed 5 --out ", dir,
+                                                         "/m.", format));
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+  }
+  WriteFile(dir + "/prompts.jsonl",
+            R"({"id": 1, "prompt": "Once upon a time, the little dog"})" "\n"
+            R"({"id": 2, "prompt": "How many apples did she have left?"})" "\n"
+            R"({"id": 3, "prompt": "The answer is 42 because"})" "\n");
+  // Per line: the prompt's token count, the generated ids and the finish reason. (The texts
+  // may differ: tokenizer.json's ByteFallback decoder turns bytes that are not UTF-8 into
+  // U+FFFD, as transformers does, where the GGUF's SentencePiece decoder passes them on.)
+  std::vector<std::string> results[2];
+  int i = 0;
+  for (const char* format : {"gguf", "hf"}) {
+    testing::CommandResult g = RunDoomscope(absl::StrCat("generate --model ", dir, "/m.", format, " --prompts ", dir,
+                                                         "/prompts.jsonl --max_new_tokens 40 --temperature 0.9"));
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    for (absl::string_view line : absl::StrSplit(g.out, '\n', absl::SkipEmpty())) {
+      absl::StatusOr<json::Value> v = json::Parse(std::string(line));
+      ASSERT_TRUE(v.ok()) << v.status();
+      results[i].push_back(absl::StrCat(json::Serialize(*v->Find("prompt_token_count")), " ",
+                                        json::Serialize(*v->Find("tokens")), " ",
+                                        json::Serialize(*v->Find("finish_reason"))));
+    }
+    ++i;
+  }
+  ASSERT_EQ(results[0].size(), 3u);
+  EXPECT_EQ(results[1], results[0]);
 }
 
 TEST(HfFoldersE2eTest, SynthModelWritesAFolderThatBenchLoads) {
@@ -184,6 +226,15 @@ TEST(HfFoldersE2eTest, BadFoldersExitTwoFromEveryCommand) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
   }
+  // A folder without its tokenizer, and no --tokenizer.
+  const std::string dir = root + "/no-tokenizer";
+  std::filesystem::create_directories(dir);
+  for (const char* f : {"config.json", "generation_config.json", "model.safetensors"}) {
+    std::filesystem::copy_file(SharedPath(std::string("models/hf/stories260K/") + f), dir + "/" + f);
+  }
+  testing::CommandResult g = RunDoomscope(absl::StrCat("generate --model ", dir, " --prompt hi"));
+  EXPECT_EQ(g.exit_code, 2) << g.err;
+  EXPECT_NE(g.err.find("needs tokenizer.json"), std::string::npos) << g.err;
 }
 
 }  // namespace
