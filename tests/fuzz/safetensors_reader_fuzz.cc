@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_engine_readers
 // libFuzzer target: arbitrary bytes through everything that reads a Hugging
 // Face folder's weights: the safetensors container, then the Llama tensor
 // mapping of hf_model.h under a fixed stories260K-shaped config.json (so
