@@ -33,9 +33,8 @@ absl::Status WriteFileAtomically(const std::string& path, const std::function<ab
 }
 
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
-  return WriteFileAtomically(path, [&](const ByteSink& sink) {
-    return sink(std::as_bytes(std::span(contents.data(), contents.size())));
-  });
+  return WriteFileAtomically(
+      path, [&](const ByteSink& sink) { return sink(std::as_bytes(std::span(contents.data(), contents.size()))); });
 }
 
 }  // namespace doomscope::engine

@@ -62,9 +62,9 @@ struct HfArchitecture {
   absl::Status (*read_config)(const HfConfigJson& json, ModelConfig* c);
   // Writes them as transformers would (synth-model --format hf).
   absl::Status (*write_config)(const ModelConfig& c, nlohmann::ordered_json* json);
-  std::string_view embedding;   // [vocab][dim]
-  std::string_view final_norm;  // [dim]
-  std::string_view lm_head;     // [vocab][dim]; ignored when embeddings are tied
+  std::string_view embedding;     // [vocab][dim]
+  std::string_view final_norm;    // [dim]
+  std::string_view lm_head;       // [vocab][dim]; ignored when embeddings are tied
   std::string_view layer_prefix;  // "model.layers."
   std::span<const HfLayerTensor> layer_tensors;
   // Tensors a checkpoint may hold that the forward pass does not use (after

@@ -65,9 +65,8 @@ absl::Status HfConfigJson::Int(HfKeys keys, int64_t lo, int64_t hi, std::optiona
   if (!found.ok() || *found == nullptr) return found.status();
   const nlohmann::json* v = *found;
   if (!v->is_number_integer()) return Error(key, absl::StrCat("must be an integer, found ", JsonTypeName(*v)));
-  const int64_t value = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)
-                            ? INT64_MAX
-                            : v->get<int64_t>();
+  const int64_t value =
+      v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : v->get<int64_t>();
   if (value < lo || value > hi) return Error(key, absl::StrCat(value, " is outside [", lo, ", ", hi, "]"));
   *out = static_cast<int>(value);
   return absl::OkStatus();

@@ -54,8 +54,7 @@ absl::StatusOr<nlohmann::json> ParseStrictJson(std::string_view text, const std:
               absl::StrCat("key \"", parsed.get<std::string>(), "\" appears twice in one object")};
         }
         break;
-      case E::value:
-        break;
+      case E::value: break;
     }
     return true;
   };

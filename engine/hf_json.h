@@ -24,8 +24,7 @@ absl::StatusOr<nlohmann::json> ParseStrictJson(std::string_view text, const std:
 
 // Reads the file at `path` (at most `max_bytes`) and parses it as above; the
 // top-level value must be an object.
-absl::StatusOr<nlohmann::json> ReadJsonObjectFile(const std::string& path, int max_depth,
-                                                  size_t max_bytes = 64 << 20);
+absl::StatusOr<nlohmann::json> ReadJsonObjectFile(const std::string& path, int max_depth, size_t max_bytes = 64 << 20);
 
 // A JSON value's type in words ("a string", "an object", ...), for messages.
 const char* JsonTypeName(const nlohmann::json& v);

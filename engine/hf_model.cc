@@ -64,17 +64,17 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
   const std::optional<DType> dtype = EngineDTypeOf(t->dtype);
   if (!dtype) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": tensor '", name, "' is ", t->dtype,
-                                                 "; the engine reads F32, F16 and BF16 (quantized checkpoints: "
-                                                 "use the unquantized one with --dtype q8_0)"));
+                                                   "; the engine reads F32, F16 and BF16 (quantized checkpoints: "
+                                                   "use the unquantized one with --dtype q8_0)"));
   }
   const int64_t rows = HfDimSize(rows_dim, config_), cols = HfDimSize(cols_dim, config_);
   std::vector<uint64_t> want = {static_cast<uint64_t>(rows), static_cast<uint64_t>(cols)};
   if (rows_dim == HfDim::kOne) want = {static_cast<uint64_t>(cols)};
   if (t->shape != want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file, ": tensor '", name, "' has shape [", absl::StrJoin(t->shape, ", "), "] but config.json implies [",
-        absl::StrJoin(want, ", "), "] (", rows_dim == HfDim::kOne ? "" : absl::StrCat(DimName(rows_dim), ", "),
-        DimName(cols_dim), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ": tensor '", name, "' has shape [", absl::StrJoin(t->shape, ", "),
+                     "] but config.json implies [", absl::StrJoin(want, ", "), "] (",
+                     rows_dim == HfDim::kOne ? "" : absl::StrCat(DimName(rows_dim), ", "), DimName(cols_dim), ")"));
   }
   const size_t element = DTypeBytes(*dtype, 1);
   const size_t row_bytes = DTypeBytes(*dtype, static_cast<size_t>(cols));
@@ -160,7 +160,7 @@ absl::StatusOr<const HfArchitecture*> HfArchitectureOf(const HfConfigJson& confi
       listed.push_back(n.get<std::string>());
     }
     return absl::InvalidArgumentError(absl::StrCat(config.path(), ": architecture ", absl::StrJoin(listed, ", "),
-                                                 " is not supported (supported: ", HfArchitectureNames(), ")"));
+                                                   " is not supported (supported: ", HfArchitectureNames(), ")"));
   }
   std::string model_type;
   if (absl::Status s = config.String({"model_type"}, std::nullopt, &model_type); !s.ok()) {
@@ -168,7 +168,7 @@ absl::StatusOr<const HfArchitecture*> HfArchitectureOf(const HfConfigJson& confi
   }
   if (const HfArchitecture* a = FindHfArchitectureByModelType(model_type)) return a;
   return absl::InvalidArgumentError(absl::StrCat(config.path(), ": model_type \"", model_type,
-                                               "\" is not supported (supported: ", HfArchitectureNames(), ")"));
+                                                 "\" is not supported (supported: ", HfArchitectureNames(), ")"));
 }
 
 absl::StatusOr<HfModel> HfModelFromParts(const HfConfigJson& config, SafetensorsCheckpoint checkpoint,
@@ -180,7 +180,8 @@ absl::StatusOr<HfModel> HfModelFromParts(const HfConfigJson& config, Safetensors
                                    ? (*q)["quant_method"].get<std::string>()
                                    : "unknown";
     return config.Error("quantization_config",
-                        absl::StrCat("a ", method, "-quantized checkpoint is not supported; use the unquantized "
+                        absl::StrCat("a ", method,
+                                     "-quantized checkpoint is not supported; use the unquantized "
                                      "weights (--dtype q8_0 quantizes them on load)"));
   }
   ModelConfig c;

@@ -17,9 +17,8 @@ namespace doomscope::engine {
 absl::Status WriteSynthHfFolder(const ModelConfig& config, DType dtype, uint64_t seed, std::string_view name,
                                 const std::string& tokenizer_json, const std::string& dir) {
   if (!SafetensorsNameOf(dtype)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("an HF folder holds f32, f16 or bf16 weights, not ", DTypeName(dtype),
-                     " (load it with --dtype q8_0 instead)"));
+    return absl::InvalidArgumentError(absl::StrCat("an HF folder holds f32, f16 or bf16 weights, not ",
+                                                   DTypeName(dtype), " (load it with --dtype q8_0 instead)"));
   }
   absl::StatusOr<GgufWriter> gguf_writer = SynthModelWriter(config, dtype, seed, name);
   if (!gguf_writer.ok()) return gguf_writer.status();

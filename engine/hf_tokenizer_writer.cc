@@ -57,8 +57,8 @@ nlohmann::ordered_json Merges(const TokenizerVocab& v, const std::vector<std::st
 }
 
 nlohmann::ordered_json AddedTokenJson(int32_t id, const std::string& content, bool special) {
-  return {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
-          {"rstrip", false},    {"normalized", false}, {"special", special}};
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", false}, {"special", special}};
 }
 
 }  // namespace
@@ -71,8 +71,8 @@ absl::StatusOr<nlohmann::ordered_json> HfTokenizerJson(const TokenizerVocab& v) 
   for (size_t id = 0; id < v.pieces.size(); ++id) {
     marked.push_back(Marked(v.pieces[id]));
     if (auto [it, inserted] = seen.emplace(marked.back(), static_cast<int32_t>(id)); !inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(v.source, ": tokens ", it->second, " and ", id,
-                                                     " are both \"", marked.back(), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(v.source, ": tokens ", it->second, " and ", id, " are both \"", marked.back(), "\""));
     }
     // Appended directly: ordered_json's operator[] searches every earlier key
     // (quadratic for a 150k vocabulary), and uniqueness was checked above.

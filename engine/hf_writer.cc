@@ -119,8 +119,8 @@ absl::Status WriteTokenizer(const HfWriteOptions& options, const ModelConfig& c,
   }
   const TokenizerVocab& v = *options.vocab;
   if (static_cast<int>(v.pieces.size()) > c.vocab_size) {
-    return absl::InvalidArgumentError(absl::StrCat(v.source, ": ", v.pieces.size(),
-                                                   " tokens do not fit the model's vocabulary of ", c.vocab_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat(v.source, ": ", v.pieces.size(), " tokens do not fit the model's vocabulary of ", c.vocab_size));
   }
   absl::StatusOr<nlohmann::ordered_json> tokenizer = HfTokenizerJson(v);
   if (!tokenizer.ok()) return tokenizer.status();

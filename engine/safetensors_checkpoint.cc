@@ -36,8 +36,8 @@ absl::StatusOr<WeightMap> ParseIndex(const nlohmann::json& index, const std::str
   WeightMap map;
   for (const auto& [tensor, shard] : it->items()) {
     if (!shard.is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(name, ": weight_map[\"", tensor, "\"] must be a file name, found ",
-                                                     JsonTypeName(shard)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": weight_map[\"", tensor, "\"] must be a file name, found ", JsonTypeName(shard)));
     }
     std::string file = shard.get<std::string>();
     // Shards are files of the folder itself: no paths, so an index cannot point outside it.
@@ -66,16 +66,16 @@ absl::Status CheckAgreement(const WeightMap& map, const std::string& index_name,
     for (const SafetensorsTensor& t : files[i].tensors()) {
       auto [it, inserted] = owner.emplace(t.name, i);
       if (!inserted) {
-        return absl::InvalidArgumentError(absl::StrCat("tensor '", t.name, "' is in two shards: ",
-                                                       files[it->second].path(), " and ", files[i].path()));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "tensor '", t.name, "' is in two shards: ", files[it->second].path(), " and ", files[i].path()));
       }
     }
   }
   for (const auto& [tensor, shard] : map) {
     auto it = owner.find(tensor);
     if (it == owner.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(index_name, " maps tensor '", tensor, "' to ", shard,
-                                                     ", but no shard contains it"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(index_name, " maps tensor '", tensor, "' to ", shard, ", but no shard contains it"));
     }
     if (shard_names[it->second] != shard) {
       return absl::InvalidArgumentError(absl::StrCat(index_name, " maps tensor '", tensor, "' to ", shard,
@@ -172,8 +172,7 @@ absl::StatusOr<SafetensorsCheckpoint> SafetensorsCheckpoint::OpenFolder(const st
   const std::string single = absl::StrCat(dir, "/", std::string(kSafetensorsSingleFile));
   if (!Exists(single)) {
     return absl::NotFoundError(absl::StrCat(dir, ": no ", std::string(kSafetensorsSingleFile), " and no ",
-                                            std::string(kSafetensorsIndexFile),
-                                            FolderHint(dir)));
+                                            std::string(kSafetensorsIndexFile), FolderHint(dir)));
   }
   absl::StatusOr<SafetensorsFile> file = SafetensorsFile::Open(single);
   if (!file.ok()) return file.status();

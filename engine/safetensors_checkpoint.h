@@ -42,9 +42,8 @@ class SafetensorsCheckpoint {
   static absl::StatusOr<SafetensorsCheckpoint> OpenFolder(const std::string& dir);
   // Shards given directly: an index's text (named `index_name` in errors)
   // and the parsed files it may name, keyed by file name. For tests and fuzzing.
-  static absl::StatusOr<SafetensorsCheckpoint> FromIndex(
-      std::string_view index_json, const std::string& index_name,
-      std::vector<std::pair<std::string, SafetensorsFile>> shards);
+  static absl::StatusOr<SafetensorsCheckpoint> FromIndex(std::string_view index_json, const std::string& index_name,
+                                                         std::vector<std::pair<std::string, SafetensorsFile>> shards);
   static SafetensorsCheckpoint FromFile(SafetensorsFile file);
 
   const SafetensorsTensor* Find(std::string_view name) const;

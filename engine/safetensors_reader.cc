@@ -19,9 +19,9 @@ struct DTypeInfo {
 };
 // Every dtype safetensors defines (tensor.rs `Dtype`), sub-byte floats included.
 constexpr DTypeInfo kDTypes[] = {
-    {"BOOL", 8},    {"U8", 8},     {"I8", 8},    {"F8_E5M2", 8}, {"F8_E4M3", 8},  {"F8_E8M0", 8}, {"I16", 16},
-    {"U16", 16},    {"F16", 16},   {"BF16", 16}, {"I32", 32},    {"U32", 32},     {"F32", 32},    {"F64", 64},
-    {"I64", 64},    {"U64", 64},   {"C64", 64},  {"F4", 4},      {"F6_E2M3", 6},  {"F6_E3M2", 6},
+    {"BOOL", 8}, {"U8", 8},   {"I8", 8},    {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8}, {"I16", 16},
+    {"U16", 16}, {"F16", 16}, {"BF16", 16}, {"I32", 32},    {"U32", 32},    {"F32", 32},    {"F64", 64},
+    {"I64", 64}, {"U64", 64}, {"C64", 64},  {"F4", 4},      {"F6_E2M3", 6}, {"F6_E3M2", 6},
 };
 
 class HeaderError {
@@ -81,8 +81,8 @@ absl::Status ReadTensor(const std::string& name, const nlohmann::json& value, ui
   }
   uint64_t bits_total = 0;
   if (overflow || __builtin_mul_overflow(numel, static_cast<uint64_t>(*bits), &bits_total)) {
-    return err.Tensor(name, absl::StrCat("shape ", ShapeText(t->shape), " of ", t->dtype,
-                                         " overflows a 64-bit byte count"));
+    return err.Tensor(name,
+                      absl::StrCat("shape ", ShapeText(t->shape), " of ", t->dtype, " overflows a 64-bit byte count"));
   }
   if (bits_total % 8 != 0) {
     return err.Tensor(name, absl::StrCat(numel, " elements of ", *bits, "-bit ", t->dtype, " are not whole bytes"));
@@ -106,8 +106,7 @@ absl::Status ReadTensor(const std::string& name, const nlohmann::json& value, ui
   }
   if (t->end - t->begin != bytes) {
     return err.Tensor(name, absl::StrCat("data_offsets [", t->begin, ", ", t->end, "] hold ", t->end - t->begin,
-                                         " bytes but shape ", ShapeText(t->shape), " of ", t->dtype, " needs ",
-                                         bytes));
+                                         " bytes but shape ", ShapeText(t->shape), " of ", t->dtype, " needs ", bytes));
   }
   return absl::OkStatus();
 }
@@ -126,8 +125,8 @@ absl::Status CheckTiling(std::vector<const SafetensorsTensor*> sorted, uint64_t 
     }
     if (t->begin > covered) {
       return err(previous == nullptr
-                     ? absl::StrCat("the first ", t->begin, " bytes of data belong to no tensor (the first, '",
-                                    t->name, "', starts at ", t->begin, ")")
+                     ? absl::StrCat("the first ", t->begin, " bytes of data belong to no tensor (the first, '", t->name,
+                                    "', starts at ", t->begin, ")")
                      : absl::StrCat(t->begin - covered, " bytes between tensor '", previous->name, "' (ends at ",
                                     covered, ") and tensor '", t->name, "' (starts at ", t->begin,
                                     ") belong to no tensor"));

@@ -55,10 +55,10 @@ std::optional<std::string_view> SafetensorsNameOf(DType t);
 
 struct SafetensorsTensor {
   std::string name;
-  std::string dtype;             // as written, e.g. "BF16"
-  std::vector<uint64_t> shape;   // empty for a scalar
-  uint64_t numel = 0;            // product of shape (1 for a scalar)
-  uint64_t begin = 0, end = 0;   // data_offsets, relative to the byte buffer
+  std::string dtype;                // as written, e.g. "BF16"
+  std::vector<uint64_t> shape;      // empty for a scalar
+  uint64_t numel = 0;               // product of shape (1 for a scalar)
+  uint64_t begin = 0, end = 0;      // data_offsets, relative to the byte buffer
   std::span<const std::byte> data;  // the tensor's bytes in the file
 };
 

@@ -107,15 +107,16 @@ TEST(HfFoldersE2eTest, GenerateFromAFolderPrintsWhatTheBinPrints) {
 TEST(HfFoldersE2eTest, SynthGgufAndHfFolderGenerateTheSameTokens) {
   const std::string dir = MakeTempDir("synth-both");
   for (const char* format : {"gguf", "hf"}) {
-    testing::CommandResult w = RunDoomscope(absl::StrCat("synth-model --format ", format,
-                                                         " --shape stories260K --dtype f16 --seed 5 --out ", dir,
-                                                         "/m.", format));
+    testing::CommandResult w = RunDoomscope(absl::StrCat(
+        "synth-model --format ", format, " --shape stories260K --dtype f16 --seed 5 --out ", dir, "/m.", format));
     ASSERT_EQ(w.exit_code, 0) << w.err;
   }
-  WriteFile(dir + "/prompts.jsonl",
-            R"({"id": 1, "prompt": "Once upon a time, the little dog"})" "\n"
-            R"({"id": 2, "prompt": "How many apples did she have left?"})" "\n"
-            R"({"id": 3, "prompt": "The answer is 42 because"})" "\n");
+  WriteFile(dir + "/prompts.jsonl", R"({"id": 1, "prompt": "Once upon a time, the little dog"})"
+                                    "\n"
+                                    R"({"id": 2, "prompt": "How many apples did she have left?"})"
+                                    "\n"
+                                    R"({"id": 3, "prompt": "The answer is 42 because"})"
+                                    "\n");
   // Per line: the prompt's token count, the generated ids and the finish reason. (The texts
   // may differ: tokenizer.json's ByteFallback decoder turns bytes that are not UTF-8 into
   // U+FFFD, as transformers does, where the GGUF's SentencePiece decoder passes them on.)
@@ -143,8 +144,8 @@ TEST(HfFoldersE2eTest, SynthModelWritesAFolderThatBenchLoads) {
   testing::CommandResult w =
       RunDoomscope(absl::StrCat("synth-model --format hf --shape stories260K --dtype bf16 --seed 9 --out ", dir, "/m"));
   ASSERT_EQ(w.exit_code, 0) << w.err;
-  for (const char* f : {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
-                        "tokenizer_config.json"}) {
+  for (const char* f :
+       {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/m/" + f)) << f;
   }
   testing::CommandResult b = RunDoomscope(
@@ -217,11 +218,11 @@ TEST(HfFoldersE2eTest, BadFoldersExitTwoFromEveryCommand) {
     EXPECT_NE(bench.err.find(b.message), std::string::npos) << bench.err;
     if (!std::filesystem::exists(b.path)) continue;  // the suite validator already refuses a missing path
     const std::string suite = root + "/suite.textproto";
-    WriteFile(suite, absl::StrCat("name: \"bad\"\ncheckpoint { name: \"c\" stage: SFT path: \"", b.path,
-                                  "\" tokenizer: \"", tok, "\" }\n",
-                                  "task { name: \"t\" kind: CONTINUATION prompts: \"",
-                                  SharedPath("models/stages-a/eval_prompts.jsonl"), "\" limit: 1 }\n",
-                                  "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 4 }\n"));
+    WriteFile(suite,
+              absl::StrCat("name: \"bad\"\ncheckpoint { name: \"c\" stage: SFT path: \"", b.path, "\" tokenizer: \"",
+                           tok, "\" }\n", "task { name: \"t\" kind: CONTINUATION prompts: \"",
+                           SharedPath("models/stages-a/eval_prompts.jsonl"), "\" limit: 1 }\n",
+                           "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 4 }\n"));
     testing::CommandResult r = RunDoomscope(absl::StrCat("run --suite ", suite, " --out ", root, "/out"));
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;

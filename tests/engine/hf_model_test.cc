@@ -19,8 +19,9 @@
 #include "engine/model_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "results/json/jsonl.h"
 #include "tests/engine/hf_test_folder.h"
+#include "tests/engine/jsonl_rows.h"
+#include "tests/engine/reference_greedy_rows.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -95,10 +96,10 @@ TEST(HfModelTest, StoriesFolderHoldsTheBinsWeightsInMemory) {
   const ModelConfig &c = hf.weights.config, &b = bin.config;
   EXPECT_EQ(hf.architecture->class_name, "LlamaForCausalLM");
   // config.json gives what the llama2.c header says (and run.c hard-codes: theta, eps).
-  EXPECT_EQ(std::tie(c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.vocab_size,
-                     c.max_seq_len, c.rope_theta, c.norm_eps, c.tied_embeddings, c.rope_layout),
-            std::tie(b.dim, b.hidden_dim, b.n_layers, b.n_heads, b.n_kv_heads, b.head_dim, b.vocab_size,
-                     b.max_seq_len, b.rope_theta, b.norm_eps, b.tied_embeddings, b.rope_layout));
+  EXPECT_EQ(std::tie(c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.vocab_size, c.max_seq_len,
+                     c.rope_theta, c.norm_eps, c.tied_embeddings, c.rope_layout),
+            std::tie(b.dim, b.hidden_dim, b.n_layers, b.n_heads, b.n_kv_heads, b.head_dim, b.vocab_size, b.max_seq_len,
+                     b.rope_theta, b.norm_eps, b.tied_embeddings, b.rope_layout));
   EXPECT_EQ(c.n_kv_heads, 4);
   EXPECT_TRUE(c.rope_freq_factors.empty());
   EXPECT_TRUE(SameBytes(hf.weights.token_embedding, bin.token_embedding));
@@ -108,9 +109,9 @@ TEST(HfModelTest, StoriesFolderHoldsTheBinsWeightsInMemory) {
     const LayerWeights &a = hf.weights.layers[l], &b = bin.layers[l];
     SCOPED_TRACE(l);
     // Q and K come back from the rotate-half permutation to llama2.c's rows, bit for bit.
-    for (auto field : {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
-                       &LayerWeights::wo, &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up,
-                       &LayerWeights::w_down}) {
+    for (auto field :
+         {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv, &LayerWeights::wo,
+          &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up, &LayerWeights::w_down}) {
       EXPECT_TRUE(SameBytes(a.*field, b.*field));
     }
   }
@@ -126,16 +127,11 @@ TEST(HfModelTest, StoriesFolderMatchesRunCsReferenceTokens) {
   const HfModel hf = LoadFolder(SharedPath("models/hf/stories260K"));
   std::vector<std::vector<int32_t>> prompts, want;
   std::vector<bool> ended_at_bos;
-  absl::Status s = json::ReadJsonl(SharedPath("models/stories260K/reference_greedy.jsonl"), [&](int, json::Value v) {
-    std::vector<int32_t> p, g;
-    for (const json::Value& id : v.Find("prompt_token_ids")->as_array()) p.push_back(id.as_int());
-    for (const json::Value& id : v.Find("generated_token_ids")->as_array()) g.push_back(id.as_int());
-    prompts.push_back(std::move(p));
-    want.push_back(std::move(g));
-    ended_at_bos.push_back(v.Find("finish")->as_string() == "bos");
-    return absl::OkStatus();
-  });
-  ASSERT_TRUE(s.ok()) << s;
+  for (const testing::ReferenceGreedyRow& r : testing::LoadReferenceGreedyRows()) {
+    prompts.push_back(r.prompt_ids);
+    want.push_back(r.generated_ids);
+    ended_at_bos.push_back(r.finish == "bos");
+  }
   ASSERT_EQ(prompts.size(), 4u);
   const std::vector<std::vector<int32_t>> got = Generate(hf.weights, prompts, 256, 0.0f);
   for (size_t i = 0; i < prompts.size(); ++i) {
@@ -151,13 +147,10 @@ TEST(HfModelTest, StoriesFolderMatchesRunCsReferenceTokens) {
 
 TEST(HfModelTest, StageFoldersGenerateTheTokensOfTheirBins) {
   std::vector<std::vector<int32_t>> prompts;
-  absl::Status s = json::ReadJsonl(SharedPath("models/stages-a/eval_prompts.jsonl"), [&](int, json::Value v) {
-    std::vector<int32_t> p;
-    for (const json::Value& id : v.Find("tokens")->as_array()) p.push_back(id.as_int());
-    if (prompts.size() < 12) prompts.push_back(std::move(p));
-    return absl::OkStatus();
-  });
-  ASSERT_TRUE(s.ok()) << s;
+  for (const nlohmann::json& row : testing::ReadJsonlRows(SharedPath("models/stages-a/eval_prompts.jsonl"))) {
+    if (prompts.size() < 12) prompts.push_back(testing::JsonIds(row, "tokens"));
+  }
+  ASSERT_EQ(prompts.size(), 12u);
   for (const char* stage : {"pretrain", "sft", "dpo", "rl"}) {
     SCOPED_TRACE(stage);
     const HfModel hf = LoadFolder(SharedPath(std::string("models/hf/stages-a-") + stage));
@@ -234,9 +227,13 @@ TEST(HfModelTest, RefusesWhatTheEngineWouldRunWrongly) {
       {[](nlohmann::json& c) { c["attention_bias"] = true; }, "attention_bias: true is not supported"},
       {[](nlohmann::json& c) { c["mlp_bias"] = true; }, "mlp_bias: true is not supported"},
       {[](nlohmann::json& c) { c["hidden_act"] = "gelu"; }, "hidden_act: \"gelu\" is not supported"},
-      {[](nlohmann::json& c) { c["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}}; },
+      {[](nlohmann::json& c) {
+         c["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+       },
        "rope_scaling: rope_type: \"yarn\" is not supported"},
-      {[](nlohmann::json& c) { c["rope_scaling"] = {{"type", "llama3"}, {"factor", 8.0}}; },
+      {[](nlohmann::json& c) {
+         c["rope_scaling"] = {{"type", "llama3"}, {"factor", 8.0}};
+       },
        "low_freq_factor: is missing"},
       {[](nlohmann::json& c) { c["partial_rotary_factor"] = 0.5; }, "partial_rotary_factor"},
       {[](nlohmann::json& c) { c["hidden_size"] = "64"; }, "hidden_size: must be an integer, found a string"},
@@ -248,7 +245,9 @@ TEST(HfModelTest, RefusesWhatTheEngineWouldRunWrongly) {
        "tensor 'lm_head.weight' is missing (LlamaForCausalLM needs it); config.json says tie_word_embeddings is "
        "false"},
       {[](nlohmann::json& c) { c["rms_norm_eps"] = -1; }, "rms_norm_eps: -1 is outside"},
-      {[](nlohmann::json& c) { c["quantization_config"] = {{"quant_method", "gptq"}, {"bits", 4}}; },
+      {[](nlohmann::json& c) {
+         c["quantization_config"] = {{"quant_method", "gptq"}, {"bits", 4}};
+       },
        "quantization_config: a gptq-quantized checkpoint is not supported"},
       {[](nlohmann::json& c) {
          c["hidden_size"] = 60;
@@ -382,8 +381,8 @@ TEST(HfModelTest, ShardedFolder) {
   const std::string dir = testing::CopyHfFolder();
   std::filesystem::remove(dir + "/model.safetensors");
   const size_t half = tensors.size() / 2;
-  std::vector<testing::TestTensor> first(tensors.begin(), tensors.begin() + half), second(tensors.begin() + half,
-                                                                                        tensors.end());
+  std::vector<testing::TestTensor> first(tensors.begin(), tensors.begin() + half),
+      second(tensors.begin() + half, tensors.end());
   testing::WriteTensors(dir + "/model-00001-of-00002.safetensors", first);
   testing::WriteTensors(dir + "/model-00002-of-00002.safetensors", second);
   nlohmann::json index = {{"metadata", {{"total_size", 1040000}}}, {"weight_map", nlohmann::json::object()}};

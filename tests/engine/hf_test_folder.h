@@ -90,8 +90,7 @@ inline std::string CopyHfFolder(const std::string& name = "stories260K") {
                         std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
   // The shared files are read-only; the copy must be editable.
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::add);
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   }
   return dir;
 }

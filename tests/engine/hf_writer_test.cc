@@ -83,9 +83,9 @@ TEST_P(SynthHfTest, SameSeedGivesTheGgufsWeightsAndTokens) {
   EXPECT_TRUE(SameBytes(a.token_embedding, b.token_embedding));
   EXPECT_TRUE(SameBytes(a.final_norm, b.final_norm));
   for (size_t l = 0; l < a.layers.size(); ++l) {
-    for (auto field : {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv,
-                       &LayerWeights::wo, &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up,
-                       &LayerWeights::w_down}) {
+    for (auto field :
+         {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv, &LayerWeights::wo,
+          &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up, &LayerWeights::w_down}) {
       EXPECT_TRUE(SameBytes(a.layers[l].*field, b.layers[l].*field)) << "layer " << l;
     }
   }
@@ -141,8 +141,8 @@ TEST(HfWriterTest, TokenizerJsonEqualsTheConvertersForStories) {
     // tok512.bin spells BOS/EOS "\n<s>\n"; the SentencePiece model says <s>, </s>.
     v.pieces.push_back(i == 1 ? "<s>" : i == 2 ? "</s>" : std::string(tok->Piece(i)));
     v.scores.push_back(tok->Score(i));
-    v.kinds.push_back(i == 0 ? TokenKind::kUnknown
-                      : i <= 2 ? TokenKind::kControl
+    v.kinds.push_back(i == 0     ? TokenKind::kUnknown
+                      : i <= 2   ? TokenKind::kControl
                       : i <= 258 ? TokenKind::kByte
                                  : TokenKind::kNormal);
   }
@@ -174,9 +174,9 @@ TEST(HfWriterTest, CopiesAGivenTokenizer) {
   absl::StatusOr<ModelConfig> c = FindSynthShape("stories260K");
   ASSERT_TRUE(c.ok());
   const std::string dir = testing::MakeTempDir("synth-hf-copy");
-  ASSERT_TRUE(WriteSynthHfFolder(*c, DType::kF32, 3, "stories260K",
-                                 SharedPath("models/hf/stories260K/tokenizer.json"), dir)
-                  .ok());
+  ASSERT_TRUE(
+      WriteSynthHfFolder(*c, DType::kF32, 3, "stories260K", SharedPath("models/hf/stories260K/tokenizer.json"), dir)
+          .ok());
   EXPECT_EQ(testing::ReadFile(dir + "/tokenizer.json"),
             testing::ReadFile(SharedPath("models/hf/stories260K/tokenizer.json")));
   EXPECT_EQ(testing::ReadFile(dir + "/tokenizer_config.json"),

@@ -172,9 +172,8 @@ TEST(SafetensorsReaderTest, RefusesOverlapsGapsAndUnownedBytes) {
 SafetensorsFile Shard(const std::string& name, std::vector<std::string> tensors) {
   SafetensorsWriter w;
   for (const std::string& t : tensors) {
-    EXPECT_TRUE(w.AddTensor(t, "F32", {2}, [](std::span<std::byte> out) {
-                   std::memset(out.data(), 0, out.size());
-                 }).ok());
+    EXPECT_TRUE(
+        w.AddTensor(t, "F32", {2}, [](std::span<std::byte> out) { std::memset(out.data(), 0, out.size()); }).ok());
   }
   absl::StatusOr<SafetensorsFile> f = ParseBytes(w.WriteToString(), name);
   EXPECT_TRUE(f.ok()) << f.status();
@@ -206,8 +205,9 @@ TEST(SafetensorsCheckpointTest, ShardedIndexMustAgreeWithShards) {
           "maps tensor 'c' to shard model-00003-of-00003.safetensors, which is missing");
   refused(R"({"weight_map":{"a":)" + s1 + ",\"b\":" + s2 + ",\"c\":" + s2 + "}}",
           "maps tensor 'b' to model-00002-of-00002.safetensors, but it is in model-00001-of-00002.safetensors");
-  refused(R"({"weight_map":{"a":)" + s1 + ",\"c\":" + s2 + "}}", "tensor 'b' of model-00001-of-00002.safetensors "
-                                                                  "is not in the weight_map");
+  refused(R"({"weight_map":{"a":)" + s1 + ",\"c\":" + s2 + "}}",
+          "tensor 'b' of model-00001-of-00002.safetensors "
+          "is not in the weight_map");
   refused(R"({"weight_map":{"a":)" + s1 + ",\"b\":" + s1 + ",\"c\":" + s2 + ",\"d\":" + s2 + "}}",
           "maps tensor 'd' to model-00002-of-00002.safetensors, but no shard contains it");
   refused(R"({"weight_map":{"a":"../model.safetensors"}})", "is not a file name in the checkpoint folder");
