@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "engine/forward.h"
-#include "engine/generator.h"
 #include "engine/llama2c_reader.h"
 #include "engine/model_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/hf_test_folder.h"
 #include "tests/engine/jsonl_rows.h"
+#include "tests/engine/model_compare.h"
 #include "tests/engine/reference_greedy_rows.h"
 #include "tests/test_support.h"
 
@@ -42,10 +42,6 @@ HfModel LoadFolder(const std::string& dir) {
   absl::StatusOr<HfModel> m = LoadHfFolder(dir);
   EXPECT_TRUE(m.ok()) << m.status();
   return *std::move(m);
-}
-
-bool SameBytes(const TensorView& a, const TensorView& b) {
-  return a.dtype == b.dtype && a.rows == b.rows && a.cols == b.cols && std::memcmp(a.data, b.data, a.bytes()) == 0;
 }
 
 // Logits of every position of `tokens` in one step.
@@ -70,24 +66,7 @@ float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
 // Greedy or sampled tokens for each prompt (stop at BOS or EOS, as run.c).
 std::vector<std::vector<int32_t>> Generate(const ModelWeights& w, const std::vector<std::vector<int32_t>>& prompts,
                                            int max_new, float temperature) {
-  GeneratorOptions options;
-  options.max_batch = 8;
-  absl::StatusOr<std::unique_ptr<Generator>> gen = Generator::Create(w, {1, 2}, options);
-  EXPECT_TRUE(gen.ok()) << gen.status();
-  std::vector<GenerationRequest> requests;
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    GenerationRequest r;
-    r.id = i;
-    r.prompt_tokens = prompts[i];
-    r.max_new_tokens = max_new;
-    r.sampling.temperature = temperature;
-    r.sampling.seed = 1004;
-    requests.push_back(std::move(r));
-  }
-  std::vector<std::vector<int32_t>> out(prompts.size());
-  absl::Status s = (*gen)->Run(std::move(requests), [&](GenerationResult r) { out[r.id] = std::move(r.tokens); });
-  EXPECT_TRUE(s.ok()) << s;
-  return out;
+  return testing::GenerateTokens(w, {1, 2}, prompts, max_new, temperature, 1004);
 }
 
 TEST(HfModelTest, StoriesFolderHoldsTheBinsWeightsInMemory) {
@@ -102,19 +81,9 @@ TEST(HfModelTest, StoriesFolderHoldsTheBinsWeightsInMemory) {
                      b.rope_theta, b.norm_eps, b.tied_embeddings, b.rope_layout));
   EXPECT_EQ(c.n_kv_heads, 4);
   EXPECT_TRUE(c.rope_freq_factors.empty());
-  EXPECT_TRUE(SameBytes(hf.weights.token_embedding, bin.token_embedding));
   EXPECT_EQ(hf.weights.classifier.data, hf.weights.token_embedding.data);
-  EXPECT_TRUE(SameBytes(hf.weights.final_norm, bin.final_norm));
-  for (int l = 0; l < c.n_layers; ++l) {
-    const LayerWeights &a = hf.weights.layers[l], &b = bin.layers[l];
-    SCOPED_TRACE(l);
-    // Q and K come back from the rotate-half permutation to llama2.c's rows, bit for bit.
-    for (auto field :
-         {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv, &LayerWeights::wo,
-          &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up, &LayerWeights::w_down}) {
-      EXPECT_TRUE(SameBytes(a.*field, b.*field));
-    }
-  }
+  // Q and K come back from the rotate-half permutation to llama2.c's rows, bit for bit.
+  testing::ExpectSameWeights(hf.weights, bin);
   // Only Q and K were copied; everything else is a view of the mapped file.
   EXPECT_EQ(hf.copied_bytes, 5u * (64 * 64 + 32 * 64) * 4);
   EXPECT_EQ(hf.generation.eos_ids, (std::vector<int32_t>{1, 2}));
@@ -449,7 +418,7 @@ TEST(HfModelTest, DTypeConversionOnLoad) {
   // The same conversion from the llama2.c file gives the same bytes.
   absl::StatusOr<ModelWeights> bin16 = LoadModelWeights(SharedPath("models/stories260K/stories260K.bin"), DType::kF16);
   ASSERT_TRUE(bin16.ok()) << bin16.status();
-  EXPECT_TRUE(SameBytes(bin16->layers[1].wq, f16->layers[1].wq));
+  EXPECT_TRUE(testing::SameBytes(bin16->layers[1].wq, f16->layers[1].wq));
 }
 
 TEST(ModelLoaderTest, SniffsEachFormatAndSaysWhatIsMissing) {

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/generator.h"
 #include "engine/gguf_model.h"
 #include "engine/gguf_reader.h"
 #include "engine/hf_model.h"
@@ -18,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/engine/hf_test_folder.h"
+#include "tests/engine/model_compare.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -43,27 +43,11 @@ GgufModel SynthGguf(const ModelConfig& c, DType dtype, uint64_t seed) {
   return m;
 }
 
-bool SameBytes(const TensorView& a, const TensorView& b) {
-  return a.dtype == b.dtype && a.rows == b.rows && a.cols == b.cols && std::memcmp(a.data, b.data, a.bytes()) == 0;
-}
-
+// Six short prompts, greedy or sampled, stopping at BOS or EOS.
 std::vector<std::vector<int32_t>> Generate(const ModelWeights& w, float temperature) {
-  absl::StatusOr<std::unique_ptr<Generator>> gen = Generator::Create(w, {2});
-  EXPECT_TRUE(gen.ok()) << gen.status();
-  std::vector<GenerationRequest> requests;
-  for (uint64_t i = 0; i < 6; ++i) {
-    GenerationRequest r;
-    r.id = i;
-    r.prompt_tokens = {1, static_cast<int32_t>(300 + 17 * i), static_cast<int32_t>(260 + i)};
-    r.max_new_tokens = 48;
-    r.sampling.temperature = temperature;
-    r.sampling.seed = 11;
-    requests.push_back(std::move(r));
-  }
-  std::vector<std::vector<int32_t>> out(requests.size());
-  absl::Status s = (*gen)->Run(std::move(requests), [&](GenerationResult r) { out[r.id] = std::move(r.tokens); });
-  EXPECT_TRUE(s.ok()) << s;
-  return out;
+  std::vector<std::vector<int32_t>> prompts;
+  for (int i = 0; i < 6; ++i) prompts.push_back({1, 300 + 17 * i, 260 + i});
+  return testing::GenerateTokens(w, {2}, prompts, 48, temperature, 11);
 }
 
 class SynthHfTest : public ::testing::TestWithParam<DType> {};
@@ -80,15 +64,7 @@ TEST_P(SynthHfTest, SameSeedGivesTheGgufsWeightsAndTokens) {
   EXPECT_EQ(a.config.dim, b.config.dim);
   EXPECT_EQ(a.config.n_kv_heads, 4);
   EXPECT_EQ(a.config.tied_embeddings, b.config.tied_embeddings);
-  EXPECT_TRUE(SameBytes(a.token_embedding, b.token_embedding));
-  EXPECT_TRUE(SameBytes(a.final_norm, b.final_norm));
-  for (size_t l = 0; l < a.layers.size(); ++l) {
-    for (auto field :
-         {&LayerWeights::attn_norm, &LayerWeights::wq, &LayerWeights::wk, &LayerWeights::wv, &LayerWeights::wo,
-          &LayerWeights::ffn_norm, &LayerWeights::w_gate, &LayerWeights::w_up, &LayerWeights::w_down}) {
-      EXPECT_TRUE(SameBytes(a.layers[l].*field, b.layers[l].*field)) << "layer " << l;
-    }
-  }
+  testing::ExpectSameWeights(a, b);
   EXPECT_EQ(Generate(a, 0.0f), Generate(b, 0.0f));
   EXPECT_EQ(Generate(a, 1.0f), Generate(b, 1.0f));
   // On disk the Q rows are in transformers' rotate-half order, not the GGUF's.
