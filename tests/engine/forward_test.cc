@@ -43,7 +43,7 @@ std::vector<float> RunSequence(Transformer& t, const std::vector<int32_t>& token
   const int vocab = t.config().vocab_size;
   KvCache own(t.config(), 2);
   KvCache& cache = shared_cache ? *shared_cache : own;
-  cache.Reserve(slot, static_cast<int>(tokens.size()));
+  EXPECT_TRUE(cache.Reserve(slot, static_cast<int>(tokens.size())).ok());
   std::vector<float> logits(tokens.size() * vocab);
   if (one_step) {
     std::vector<StepRow> rows;
@@ -91,8 +91,8 @@ TEST_P(ForwardIsaTest, TwoSequencesInOneStepEqualEachAlone) {
   const std::vector<int32_t> a(kTokens.begin(), kTokens.begin() + 9);
   const std::vector<int32_t> b = {1, 300, 301, 302, 303};
   KvCache cache(t->config(), 2);
-  cache.Reserve(0, 16);
-  cache.Reserve(1, 16);
+  ASSERT_TRUE(cache.Reserve(0, 16).ok());
+  ASSERT_TRUE(cache.Reserve(1, 16).ok());
   // Step 1: all of a's prompt and b's first 3 tokens; step 2: b's last 2.
   std::vector<StepRow> rows;
   for (int p = 0; p < 9; ++p) rows.push_back(StepRow{0, p, a[p], p == 8});
