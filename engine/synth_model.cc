@@ -220,12 +220,13 @@ const std::vector<SynthShape>& SynthShapes() {
         // LiquidAI/LFM2-350M and LFM2-1.2B: attention at layers 2, 5, 8, 10, 12, 14; FFN widths after auto-adjust.
         {"lfm2-350m", lfm2(1024, 4608, 16, 16, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
         {"lfm2-1.2b", lfm2(2048, 8192, 16, 32, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
-        // Tiny shapes for tests, one per architecture (rows of 64 and 192: whole Q8_0 blocks).
-        {"llama3-tiny", llama3(64, 192, 4, 8, 4, 512, 512, 8.0f)},
+        // Tiny shapes for tests, one per architecture (rows of 64 and 192: whole Q8_0 blocks),
+        // with room for prompts long enough that Llama 3's slowed frequencies matter.
+        {"llama3-tiny", llama3(64, 192, 4, 4, 2, 512, 2048, 8.0f)},
         // head_dim 32 with 4 heads over a hidden size of 64: q is wider than the hidden state.
-        {"qwen3-tiny", qwen3(64, 192, 4, 4, 2, 32, 512, 512)},
+        {"qwen3-tiny", qwen3(64, 192, 4, 4, 2, 32, 512, 2048)},
         // The layout of ../shared/models/lfm2-stages-a: conv, conv, attention, conv, conv, attention.
-        {"lfm2-tiny", lfm2(64, 192, 6, 8, 4, 512, 512, {2, 5})},
+        {"lfm2-tiny", lfm2(64, 192, 6, 8, 4, 512, 2048, {2, 5})},
     };
   }();
   return *shapes;

@@ -105,13 +105,12 @@ TEST(ArchitecturesTest, LoaderReadsEachArchitecture) {
 
   const ModelConfig& llama = Model("llama3-tiny").weights.config;
   EXPECT_EQ(llama.rope_layout, RopeLayout::kAdjacentPairs);
-  // head_dim 8, theta 500000: wavelengths 6.3, 167, 4443 and 118000 against
-  // 2048 and 8192: kept, kept, interpolated, divided by the factor 8.
-  ASSERT_EQ(llama.rope_freq_factors.size(), 4u);
-  EXPECT_EQ(llama.rope_freq_factors[0], 1.0f);
-  EXPECT_EQ(llama.rope_freq_factors[1], 1.0f);
-  EXPECT_NEAR(llama.rope_freq_factors[2], 2.70, 0.01);
-  EXPECT_EQ(llama.rope_freq_factors[3], 8.0f);
+  // head_dim 16, theta 500000: wavelengths 6.3, 33, 172, 900, 4443, 23300, ...
+  // against 2048 and 8192: kept, interpolated (pair 4), divided by the factor 8.
+  ASSERT_EQ(llama.rope_freq_factors.size(), 8u);
+  for (int j = 0; j < 4; ++j) EXPECT_EQ(llama.rope_freq_factors[j], 1.0f) << j;
+  EXPECT_NEAR(llama.rope_freq_factors[4], 2.6945, 0.0005);
+  for (int j = 5; j < 8; ++j) EXPECT_EQ(llama.rope_freq_factors[j], 8.0f) << j;
 }
 
 class ArchIsaTest : public ::testing::TestWithParam<std::tuple<const char*, Isa>> {
