@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/kv_attention.h"
+#include "engine/kv_attention16.h"
 
 namespace doomscope::engine {
 
@@ -114,10 +114,18 @@ void AttentionMixer::Attend(const StepContext& s, int tid, int nthreads) const {
     const int h0 = static_cast<int>(task % tasks_per_row) * heads_per_task;
     const StepRow& row = s.rows[i];
     const int kvh = h0 / group;
-    for (int h = h0; h < h0 + heads_per_task; ++h) {
-      AttendCachedHead(*s.kernels, cache, s.buffers->q.data() + static_cast<size_t>(i) * q_dim_ + h * hd, row.slot,
-                       layer_, kvh, row.pos + 1, scores,
-                       s.buffers->att.data() + static_cast<size_t>(i) * q_dim_ + h * hd);
+    const int n_pos = row.pos + 1;
+    const std::byte* keys = cache.KeyBlock(row.slot, layer_, kvh);
+    const std::byte* values = cache.ValueBlock(row.slot, layer_, kvh);
+    const float* q = s.buffers->q.data() + static_cast<size_t>(i) * q_dim_ + h0 * hd;
+    float* out = s.buffers->att.data() + static_cast<size_t>(i) * q_dim_ + h0 * hd;
+    if (cache.dtype() != DType::kF32) {
+      AttendGroup16(*s.kernels, cache.dtype(), q, heads_per_task, keys, values, n_pos, hd, scores, out);
+      continue;
+    }
+    for (int h = 0; h < heads_per_task; ++h) {
+      s.kernels->attention_head(q + h * hd, reinterpret_cast<const float*>(keys),
+                                reinterpret_cast<const float*>(values), hd, n_pos, hd, scores, out + h * hd);
     }
   }
 }

@@ -68,8 +68,9 @@ std::vector<float> RunChunks(Transformer& t, KvCache& cache, int slot, const std
   return logits;
 }
 
-std::vector<float> RunOneStep(Transformer& t, const std::vector<int32_t>& tokens, int threads) {
-  KvCache cache(t.config(), 1);
+std::vector<float> RunOneStep(Transformer& t, const std::vector<int32_t>& tokens, int threads,
+                              DType kv_dtype = DType::kF32) {
+  KvCache cache(t.config(), 1, kv_dtype);
   return RunChunks(t, cache, 0, tokens, {static_cast<int>(tokens.size())}, threads);
 }
 
@@ -235,12 +236,37 @@ TEST(ArchitecturesTest, EveryWeightTypeMatchesTheScalarReference) {
   }
 }
 
+// A float16 or bfloat16 KV cache: attention reads keys and values rounded
+// once when stored, and keeps every invariant bit for bit; the logits stay
+// close to a float32 cache's.
+TEST_P(ArchIsaTest, SixteenBitKvCacheKeepsTheInvariantsAndStaysClose) {
+  auto t = Make(Model(shape()).weights, isa());
+  const std::vector<int32_t> tokens = Tokens(40);
+  const std::vector<float> exact = RunOneStep(*t, tokens, 1);
+  for (DType kv : {DType::kF16, DType::kBF16}) {
+    SCOPED_TRACE(DTypeName(kv));
+    const std::vector<float> whole = RunOneStep(*t, tokens, 1, kv);
+    KvCache a(t->config(), 1, kv);
+    ExpectSameBits(whole, RunChunks(*t, a, 0, tokens, {1, 9, 30}, 2), "chunks on two threads");
+    double max_abs = 0, max_diff = 0;
+    for (size_t i = 0; i < exact.size(); ++i) {
+      max_abs = std::max(max_abs, std::fabs(static_cast<double>(exact[i])));
+      max_diff = std::max(max_diff, std::fabs(static_cast<double>(exact[i]) - whole[i]));
+    }
+    // bfloat16 keeps 8 bits of mantissa, float16 11.
+    EXPECT_LT(max_diff, (kv == DType::kBF16 ? 2e-2 : 3e-3) * std::max(1.0, max_abs));
+    EXPECT_GT(max_diff, 0.0);  // the cache really holds 16-bit values
+  }
+}
+
 // --- The generator on each architecture ---
 
-std::unique_ptr<Generator> MakeGenerator(const LoadedModel& m, int max_batch, int threads) {
+std::unique_ptr<Generator> MakeGenerator(const LoadedModel& m, int max_batch, int threads,
+                                         DType kv_dtype = DType::kF32) {
   GeneratorOptions o;
   o.max_batch = max_batch;
   o.threads = threads;
+  o.kv_dtype = kv_dtype;
   absl::StatusOr<std::unique_ptr<Generator>> g = Generator::Create(m, o);
   EXPECT_TRUE(g.ok()) << g.status();
   return *std::move(g);
@@ -311,6 +337,17 @@ TEST_P(ArchGeneratorTest, RolloutsSharingThePrefillMatchIndependentOnes) {
   // One slot: each rollout reuses the prompt the previous one left in it.
   const auto serial = RunAll(*MakeGenerator(model(), 1, 1), requests);
   for (const auto& [id, r] : alone) EXPECT_EQ(serial.at(id).tokens, r.tokens) << "serial rollout " << id;
+}
+
+TEST_P(ArchGeneratorTest, SixteenBitKvCacheGivesTheSameTokensAtAnyBatchSize) {
+  const std::vector<int32_t> prompt = Tokens(9, 10);
+  std::vector<GenerationRequest> requests;
+  for (int i = 0; i < 6; ++i) requests.push_back(Request(300 + i, i < 3 ? prompt : Tokens(3 + 4 * i, i), 12 + 3 * i));
+  for (DType kv : {DType::kF16, DType::kBF16}) {
+    const auto one = RunAll(*MakeGenerator(model(), 1, 1, kv), requests);
+    const auto many = RunAll(*MakeGenerator(model(), 4, 2, kv), requests);
+    for (const auto& [id, r] : one) EXPECT_EQ(many.at(id).tokens, r.tokens) << DTypeName(kv) << " request " << id;
+  }
 }
 
 TEST_P(ArchGeneratorTest, EarlyStopFreesTheSlotAndLeavesSiblingsExact) {
