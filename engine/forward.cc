@@ -193,7 +193,6 @@ void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_p
     Grow(b.xb[t], std::max(r, static_cast<size_t>(logit_rows)) * c.dim);
     if (attention) Grow(b.scores[t], static_cast<size_t>(max_pos) + 1);
   }
-  if (attention) rope_.Ensure(max_pos);
 }
 
 absl::Status Transformer::Reserve(int rows, int logit_rows, int threads, int max_positions) {
@@ -222,6 +221,9 @@ void Transformer::Step(std::span<const StepRow> rows, KvCache& cache, float* log
     nthreads = 1;
   }
   EnsureBuffers(static_cast<int>(rows.size()), static_cast<int>(logit_rows_.size()), nthreads, max_pos);
+  // Grown as positions are reached (a few MB at the longest contexts), not reserved:
+  // filling a 128k-position table costs more than a short generation.
+  rope_.Ensure(max_pos);
   StepContext s;
   s.config = &config();
   s.kernels = &kernels_;

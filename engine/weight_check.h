@@ -3,9 +3,11 @@
 // nothing to tell the user why. Loaders call this on each tensor as they map
 // it, so the error names the file's tensor.
 //
-// Cost: one read of every weight byte, in parallel and vectorized (an OR of
-// exponent tests per block, no branch per element); checked against the
-// load in the loaders' tests and reported in the engine-v2 notes.
+// Cost: one read of every weight byte on one thread, vectorized (an OR of
+// exponent tests per 4096-element block, no branch per element; AVX-512 or
+// AVX2 where the CPU has them): about 24 GB/s, so 50 ms of CPU for a 1.2 GB
+// BF16 model, 16 ms for a 380 MB Q8_0 one (whose scales alone are read),
+// against a load plus first decode step that read every byte anyway.
 #ifndef DOOMSCOPE_ENGINE_WEIGHT_CHECK_H_
 #define DOOMSCOPE_ENGINE_WEIGHT_CHECK_H_
 
