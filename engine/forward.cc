@@ -191,7 +191,8 @@ void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_p
   if (static_cast<int>(b.scores.size()) < threads) b.scores.resize(threads);
   for (int t = 0; t < threads; ++t) {
     Grow(b.xb[t], std::max(r, static_cast<size_t>(logit_rows)) * c.dim);
-    if (attention) Grow(b.scores[t], static_cast<size_t>(max_pos) + 1);
+    // One query group's scores (attention over a 16-bit cache scores the group together).
+    if (attention) Grow(b.scores[t], (static_cast<size_t>(max_pos) + 1) * (c.n_heads / c.n_kv_heads));
   }
 }
 

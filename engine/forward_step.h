@@ -37,7 +37,7 @@ struct StepBuffers {
   std::vector<float> bcx, conv_y;   // short convolution: [rows][3 * dim], [rows][dim]
   std::vector<float> hb, hb2;       // feed-forward: [rows][hidden_dim] x2
   // Per thread: normalized rows (each thread normalizes every row it needs,
-  // which costs less than a barrier), and attention scores.
+  // which costs less than a barrier), and attention scores ([group][positions]).
   std::vector<std::vector<float>> xb, scores;
 };
 

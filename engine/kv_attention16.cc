@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -121,54 +122,109 @@ __attribute__((target("avx512f"))) inline __m256 Fold16(__m512 a) {
                        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
 }
 
-__attribute__((target("avx512f"))) void ScoresAvx512(bool bf16, const float* q, const std::byte* keys, int n_pos,
-                                                     int hd, float* scores) {
-  const float inv_scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const size_t row = static_cast<size_t>(hd) * 2;
-  int t = 0;
-  for (; t + 4 <= n_pos; t += 4) {
-    const std::byte* k0 = keys + static_cast<size_t>(t) * row;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    for (int i = 0; i < hd; i += 16) {
-      const __m512 qv = _mm512_loadu_ps(q + i);
-      a0 = _mm512_fmadd_ps(qv, Load16(bf16, k0 + 2 * i), a0);
-      a1 = _mm512_fmadd_ps(qv, Load16(bf16, k0 + row + 2 * i), a1);
-      a2 = _mm512_fmadd_ps(qv, Load16(bf16, k0 + 2 * row + 2 * i), a2);
-      a3 = _mm512_fmadd_ps(qv, Load16(bf16, k0 + 3 * row + 2 * i), a3);
-    }
-    const __m128 s = Sum8x4(Fold16(a0), Fold16(a1), Fold16(a2), Fold16(a3));
-    _mm_storeu_ps(scores + t, _mm_mul_ps(s, _mm_set1_ps(inv_scale)));
-  }
-  for (; t < n_pos; ++t) {
-    const std::byte* kt = keys + static_cast<size_t>(t) * row;
-    __m512 a = _mm512_setzero_ps();
-    for (int i = 0; i < hd; i += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), Load16(bf16, kt + 2 * i), a);
-    scores[t] = _mm512_reduce_add_ps(a) * inv_scale;
-  }
-}
+// A group of query heads over the same rows: each key and value row is
+// widened once for all of them. Head h's arithmetic does not depend on the
+// group: its dot products run over the same chunks in the same order and its
+// value sums over positions in order, whichever heads share the pass (the
+// scheduler runs one head or a whole group per task depending on the batch).
+// NV = head_dim / 16 vectors per row; P positions per block of scores, their
+// widened keys held in registers.
+template <int NV>
+struct Avx512Group {
+  static constexpr int P = NV >= 8 ? 2 : 4;
+  // Heads whose value sums a pass keeps in registers.
+  static constexpr int kHeadsPerValuePass = NV >= 8 ? 2 : 4;
 
-__attribute__((target("avx512f"))) void ValuesAvx512(bool bf16, const float* p, const std::byte* values, int n_pos,
-                                                     int hd, float* out) {
-  const size_t row = static_cast<size_t>(hd) * 2;
-  for (int c = 0; c < hd; c += 64) {
-    const int lanes = std::min(64, hd - c) / 16;
-    __m512 a[4], b[4];
-    for (int j = 0; j < 4; ++j) a[j] = b[j] = _mm512_setzero_ps();
+  __attribute__((target("avx512f"))) static void Scores(bool bf16, const float* q, int group, const std::byte* keys,
+                                                       int n_pos, float* scores) {
+    constexpr int hd = 16 * NV;
+    const __m128 inv_scale = _mm_set1_ps(1.0f / std::sqrt(static_cast<float>(hd)));
+    const size_t row = static_cast<size_t>(hd) * 2;
     int t = 0;
-    for (; t + 2 <= n_pos; t += 2) {
-      const __m512 p0 = _mm512_set1_ps(p[t]), p1 = _mm512_set1_ps(p[t + 1]);
-      const std::byte* v0 = values + static_cast<size_t>(t) * row + 2 * c;
-      for (int j = 0; j < lanes; ++j) {
-        a[j] = _mm512_fmadd_ps(p0, Load16(bf16, v0 + 32 * j), a[j]);
-        b[j] = _mm512_fmadd_ps(p1, Load16(bf16, v0 + row + 32 * j), b[j]);
+    for (; t + P <= n_pos; t += P) {
+      __m512 k[P][NV];
+      for (int p = 0; p < P; ++p) {
+        for (int c = 0; c < NV; ++c) k[p][c] = Load16(bf16, keys + static_cast<size_t>(t + p) * row + 32 * c);
+      }
+      for (int h = 0; h < group; ++h) {
+        const float* qh = q + static_cast<size_t>(h) * hd;
+        __m512 acc[P];
+        for (int p = 0; p < P; ++p) acc[p] = _mm512_setzero_ps();
+        for (int c = 0; c < NV; ++c) {
+          const __m512 qv = _mm512_loadu_ps(qh + 16 * c);
+          for (int p = 0; p < P; ++p) acc[p] = _mm512_fmadd_ps(qv, k[p][c], acc[p]);
+        }
+        float* out = scores + static_cast<size_t>(h) * n_pos + t;
+        if constexpr (P == 4) {
+          _mm_storeu_ps(out, _mm_mul_ps(Sum8x4(Fold16(acc[0]), Fold16(acc[1]), Fold16(acc[2]), Fold16(acc[3])),
+                                        inv_scale));
+        } else {
+          for (int p = 0; p < P; ++p) out[p] = _mm512_reduce_add_ps(acc[p]) * _mm_cvtss_f32(inv_scale);
+        }
       }
     }
     for (; t < n_pos; ++t) {
-      const __m512 p0 = _mm512_set1_ps(p[t]);
-      const std::byte* v0 = values + static_cast<size_t>(t) * row + 2 * c;
-      for (int j = 0; j < lanes; ++j) a[j] = _mm512_fmadd_ps(p0, Load16(bf16, v0 + 32 * j), a[j]);
+      __m512 k[NV];
+      for (int c = 0; c < NV; ++c) k[c] = Load16(bf16, keys + static_cast<size_t>(t) * row + 32 * c);
+      for (int h = 0; h < group; ++h) {
+        const float* qh = q + static_cast<size_t>(h) * hd;
+        __m512 acc = _mm512_setzero_ps();
+        for (int c = 0; c < NV; ++c) acc = _mm512_fmadd_ps(_mm512_loadu_ps(qh + 16 * c), k[c], acc);
+        scores[static_cast<size_t>(h) * n_pos + t] = _mm512_reduce_add_ps(acc) * _mm_cvtss_f32(inv_scale);
+      }
     }
-    for (int j = 0; j < lanes; ++j) _mm512_storeu_ps(out + c + 16 * j, _mm512_add_ps(a[j], b[j]));
+  }
+
+  // out[h] = sum_t p[h][t] v_t for G heads (p: [G][n_pos]).
+  template <int G>
+  __attribute__((target("avx512f"))) static void Values(bool bf16, const float* p, const std::byte* values,
+                                                       int n_pos, float* out) {
+    constexpr int hd = 16 * NV;
+    const size_t row = static_cast<size_t>(hd) * 2;
+    __m512 acc[G][NV];
+    for (int h = 0; h < G; ++h) {
+      for (int c = 0; c < NV; ++c) acc[h][c] = _mm512_setzero_ps();
+    }
+    for (int t = 0; t < n_pos; ++t) {
+      __m512 v[NV];
+      for (int c = 0; c < NV; ++c) v[c] = Load16(bf16, values + static_cast<size_t>(t) * row + 32 * c);
+      for (int h = 0; h < G; ++h) {
+        const __m512 ph = _mm512_set1_ps(p[static_cast<size_t>(h) * n_pos + t]);
+        for (int c = 0; c < NV; ++c) acc[h][c] = _mm512_fmadd_ps(ph, v[c], acc[h][c]);
+      }
+    }
+    for (int h = 0; h < G; ++h) {
+      for (int c = 0; c < NV; ++c) _mm512_storeu_ps(out + static_cast<size_t>(h) * hd + 16 * c, acc[h][c]);
+    }
+  }
+
+  static void Attend(const kernels::KernelTable& k, bool bf16, const float* q, int group, const std::byte* keys,
+                     const std::byte* values, int n_pos, float* scores, float* out) {
+    constexpr int hd = 16 * NV;
+    Scores(bf16, q, group, keys, n_pos, scores);
+    for (int h = 0; h < group; ++h) k.softmax(scores + static_cast<size_t>(h) * n_pos, n_pos);
+    for (int h0 = 0; h0 < group; h0 += kHeadsPerValuePass) {
+      const float* p = scores + static_cast<size_t>(h0) * n_pos;
+      float* o = out + static_cast<size_t>(h0) * hd;
+      switch (std::min(kHeadsPerValuePass, group - h0)) {
+        case 1: Values<1>(bf16, p, values, n_pos, o); break;
+        case 2: Values<2>(bf16, p, values, n_pos, o); break;
+        case 3: Values<3>(bf16, p, values, n_pos, o); break;
+        default: Values<4>(bf16, p, values, n_pos, o); break;
+      }
+    }
+  }
+};
+
+// The grouped AVX-512 path for head sizes of 16, 32, 64 and 128; false for others.
+bool AttendAvx512(const kernels::KernelTable& k, bool bf16, const float* q, int group, const std::byte* keys,
+                  const std::byte* values, int n_pos, int hd, float* scores, float* out) {
+  switch (hd) {
+    case 16: Avx512Group<1>::Attend(k, bf16, q, group, keys, values, n_pos, scores, out); return true;
+    case 32: Avx512Group<2>::Attend(k, bf16, q, group, keys, values, n_pos, scores, out); return true;
+    case 64: Avx512Group<4>::Attend(k, bf16, q, group, keys, values, n_pos, scores, out); return true;
+    case 128: Avx512Group<8>::Attend(k, bf16, q, group, keys, values, n_pos, scores, out); return true;
+    default: return false;
   }
 }
 
@@ -196,8 +252,9 @@ void AttendGroup16Scalar(const kernels::KernelTable& k, DType dtype, const float
 
 void AttendGroup16(const kernels::KernelTable& k, DType dtype, const float* q, int group, const std::byte* keys,
                    const std::byte* values, int n_pos, int head_dim, float* scores, float* out) {
-  if (k.isa == Isa::kAvx512 && head_dim % 16 == 0) {
-    return Attend(ScoresAvx512, ValuesAvx512, k, dtype, q, group, keys, values, n_pos, head_dim, scores, out);
+  if (k.isa == Isa::kAvx512 &&
+      AttendAvx512(k, dtype == DType::kBF16, q, group, keys, values, n_pos, head_dim, scores, out)) {
+    return;
   }
   if (k.isa != Isa::kScalar && head_dim % 8 == 0) {
     return Attend(ScoresAvx2, ValuesAvx2, k, dtype, q, group, keys, values, n_pos, head_dim, scores, out);

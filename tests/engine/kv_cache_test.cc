@@ -94,9 +94,9 @@ TEST(KvCacheTest, ConvStateSavedAndLoadedPerSlot) {
 // even position counts, one to three query heads per KV head.
 TEST(KvAttention16Test, SimdPathsMatchTheScalarReference) {
   for (DType dtype : {DType::kF16, DType::kBF16}) {
-    for (int hd : {8, 24, 64, 128}) {
+    for (int hd : {8, 16, 24, 32, 64, 128}) {
       for (int n_pos : {1, 2, 7, 300}) {
-        const int group = 1 + (hd / 8 + n_pos) % 3;
+        const int group = 1 + (hd / 8 + n_pos) % 5;  // 1 to 5 query heads: over a value pass's 2 or 4
         std::vector<float> q(static_cast<size_t>(group) * hd), kf(static_cast<size_t>(n_pos) * hd), vf(kf.size());
         for (size_t i = 0; i < q.size(); ++i) q[i] = std::sin(0.7f * static_cast<float>(i)) * 2.0f;
         for (size_t i = 0; i < kf.size(); ++i) {
@@ -106,7 +106,7 @@ TEST(KvAttention16Test, SimdPathsMatchTheScalarReference) {
         std::vector<std::byte> k16(2 * kf.size()), v16(2 * vf.size());
         (dtype == DType::kF16 ? FloatsToHalf : FloatsToBFloat16)(kf, k16);
         (dtype == DType::kF16 ? FloatsToHalf : FloatsToBFloat16)(vf, v16);
-        std::vector<float> scores(n_pos), want(q.size()), got(q.size());
+        std::vector<float> scores(static_cast<size_t>(group) * n_pos), want(q.size()), got(q.size());
         const kernels::KernelTable& scalar = kernels::ScalarKernels();
         AttendGroup16Scalar(scalar, dtype, q.data(), group, k16.data(), v16.data(), n_pos, hd, scores.data(),
                             want.data());
@@ -117,6 +117,14 @@ TEST(KvAttention16Test, SimdPathsMatchTheScalarReference) {
           AttendGroup16(kernels::KernelsFor(isa), dtype, q.data(), group, k16.data(), v16.data(), n_pos, hd,
                         scores.data(), got.data());
           for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 2e-5) << i;
+          // A head's result does not depend on the group it runs in (the
+          // scheduler runs one head or a whole group per task, by batch size).
+          for (int h = 0; h < group; ++h) {
+            std::vector<float> alone(hd);
+            AttendGroup16(kernels::KernelsFor(isa), dtype, q.data() + h * hd, 1, k16.data(), v16.data(), n_pos, hd,
+                          scores.data(), alone.data());
+            ASSERT_EQ(std::memcmp(alone.data(), got.data() + h * hd, hd * sizeof(float)), 0) << "head " << h;
+          }
         }
         // Against float32 attention over the same (rounded) values.
         std::vector<float> kr(kf.size()), vr(vf.size()), exact(q.size());
