@@ -16,6 +16,7 @@ Command GenerateCommand();
 Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
+Command TokenizeCommand();
 
 }  // namespace doomscope
 
