@@ -1,9 +1,12 @@
 #include "tests/test_support.h"
 
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -59,9 +62,22 @@ CommandResult RunDoomscope(std::string_view args) {
   std::string dir = MakeTempDir("run");
   std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
   std::string cmd = absl::StrCat(DoomscopeBinary(), " ", std::string(args), " >", out_path, " 2>", err_path, " </dev/null");
-  int status = std::system(cmd.c_str());
+  // wait4 rather than std::system: its rusage is this command's alone, where
+  // getrusage(RUSAGE_CHILDREN) would report the largest of every command the
+  // test binary ran before.
+  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+  pid_t pid = 0;
   CommandResult r;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) {
+    ADD_FAILURE() << "cannot start /bin/sh for: " << cmd;
+    return r;
+  }
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
   fs::remove_all(dir);

@@ -27,6 +27,7 @@ struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout
   std::string err;  // stderr
+  double peak_rss_bytes = 0;  // the command's peak resident memory
 };
 // Runs `doomscope ARGS` through /bin/sh (args are shell-quoted by the caller
 // where needed) and captures its output and exit code.
