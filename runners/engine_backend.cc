@@ -25,12 +25,15 @@ engine::SamplingParams EngineSampling(const SamplingConfig& s) {
   return p;
 }
 
-// What ends a sequence: as engine::Generator::Create(LoadedModel) decides, plus
-// the chat templates' end-of-turn markers.
+// What ends a sequence: the model's own stop tokens (LoadedModel::StopTokens,
+// as engine::Generator::Create(LoadedModel) uses them) plus the chat
+// templates' end-of-turn markers that are single tokens.
 std::vector<int32_t> ModelStopTokens(const engine::LoadedModel& model, const engine::ModelChatTemplates* templates) {
-  std::vector<int32_t> stops =
-      templates != nullptr ? ChatStopTokens(model.tokenizer, *templates) : model.tokenizer.end_of_generation_ids();
-  if (model.stop_at_bos) stops.push_back(model.tokenizer.bos_id());
+  std::vector<int32_t> stops = model.StopTokens();
+  if (templates == nullptr) return stops;
+  for (int32_t id : ChatStopTokens(model.tokenizer, *templates)) {
+    if (std::find(stops.begin(), stops.end(), id) == stops.end()) stops.push_back(id);
+  }
   return stops;
 }
 
