@@ -9,12 +9,14 @@
 // element of Matmul depends only on its own weight row and its own input row,
 // never on how many input rows are in the batch, which rows a thread was given
 // or which internal path (weights converted in registers, or into an f32 panel
-// first) computed it. Float weight types convert to float32 exactly (fp16,
-// bf16), and every path sums each dot product in the same order: lane j of a
-// vector accumulator takes the elements k = j (mod lanes) with one fused
+// first) computed it. F32 and F16 weights convert to float32 exactly, and
+// every path sums each dot product in the same order: lane j of a vector
+// accumulator takes the elements k = j (mod lanes) with one fused
 // multiply-add each, the lanes are added by one fixed tree, and the tail
 // (K mod lanes) is added in order. Q8_0 weights use integer dot products with
 // activations quantized per row (matmul_q8.h), the same way in every path.
+// BF16 weights use bf16 dot products with activations rounded to bf16
+// (matmul_bf16.h), the same bits on every path and CPU.
 #ifndef DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
 #define DOOMSCOPE_ENGINE_KERNELS_KERNELS_H_
 
@@ -62,6 +64,10 @@ struct MatmulArgs {
   int64_t row_begin = 0;
   int64_t row_end = 0;
   bool accumulate = false;
+  // BF16 weights only: multiply the f32 activations by the weights converted
+  // exactly (the arithmetic of F16 weights) instead of the default bf16 dot
+  // products of matmul_bf16.h; about twice the instructions.
+  bool bf16_f32_activations = false;
 };
 
 struct KernelTable {

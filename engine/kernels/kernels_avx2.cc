@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
 #include "engine/kernels/vec_avx2.h"
 
@@ -51,6 +52,7 @@ struct Avx2 {
 
 void Matmul(const MatmulArgs& a) {
   if (a.w.dtype == DType::kQ8_0) return MatmulQ8Avx2(a);
+  if (a.w.dtype == DType::kBF16 && !a.bf16_f32_activations) return MatmulBf16Avx2(a);
   MatmulAny<Avx2>(a);
 }
 

@@ -4,10 +4,10 @@
 // every AVX-512 CPU runs. Compiled with the AVX-512 flags of
 // engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
 //
-// Why no BF16 dot instructions: they would round float activations to bf16,
-// changing the numerics of the float weight types. Q8_0 uses the VNNI integer
-// kernel (matmul_q8_avx512.cc, weights packed once per model) where the CPU
-// has VNNI, else the AVX2 one.
+// BF16 weights use the dot-product instruction where the CPU has AVX512_BF16
+// (matmul_bf16_avx512.cc), else the AVX2 emulation of the same arithmetic.
+// Q8_0 uses the VNNI integer kernel (matmul_q8_avx512.cc, weights packed once
+// per model) where the CPU has VNNI, else the AVX2 one.
 
 // GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
 // self-initialization, and -Wuninitialized reports every inlined use (GCC bug
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
 #include "engine/kernels/vec_avx2.h"
 
@@ -72,7 +73,9 @@ struct Avx512 {
 
 void Matmul(const MatmulArgs& a) {
   static const bool vnni = HostCpuFeatures().avx512vnni;
+  static const bool bf16 = HostCpuFeatures().avx512bf16;
   if (a.w.dtype == DType::kQ8_0) return vnni ? MatmulQ8Avx512Vnni(a) : MatmulQ8Avx2(a);
+  if (a.w.dtype == DType::kBF16 && !a.bf16_f32_activations) return bf16 ? MatmulBf16Avx512Dot(a) : MatmulBf16Avx2(a);
   MatmulAny<Avx512>(a);
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
 #include "engine/quantize.h"
 
@@ -47,7 +48,7 @@ void Matmul(const MatmulArgs& a) {
   switch (a.w.dtype) {
     case DType::kF32: return MatmulTyped<DType::kF32>(a);
     case DType::kF16: return MatmulTyped<DType::kF16>(a);
-    case DType::kBF16: return MatmulTyped<DType::kBF16>(a);
+    case DType::kBF16: return a.bf16_f32_activations ? MatmulTyped<DType::kBF16>(a) : MatmulBf16Scalar(a);
     case DType::kQ8_0: return MatmulQ8Scalar(a);
   }
 }
