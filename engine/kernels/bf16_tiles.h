@@ -100,7 +100,7 @@ void Bf16Matmul(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
   const std::byte* w = a.w.data + static_cast<size_t>(a.row_begin) * row_bytes;
   float* y = a.y + a.row_begin;
   const int64_t n_w = a.row_end - a.row_begin;
-  const StreamTiling streaming = ChooseStreamTiling(row_bytes, B::MaxRows(1));
+  const StreamTiling streaming = ChooseStreamTiling(row_bytes, B::MaxRows(1), true);
   // Activation rows in blocks that stay in L2 while every weight row passes.
   const int block = std::max<int>(B::kMaxCols, static_cast<int>(HostMatmulTuning().l2_bytes / 4 / (2 * ldx)) /
                                                     B::kMaxCols * B::kMaxCols);

@@ -70,6 +70,18 @@ struct MatmulArgs {
   bool bf16_f32_activations = false;
 };
 
+// For bench: a loop of the instruction that does a matmul's multiply-adds,
+// on independent accumulators (more chains than latency x throughput), so
+// its rate is the peak those products can reach.
+struct PeakLoop {
+  const char* name = "";  // "fp32 FMA", "int8 VNNI", "bf16 dot", ...
+  // Runs `iterations` iterations; returns a value that depends on every
+  // operation (so nothing is optimized away).
+  float (*run)(int64_t iterations) = nullptr;
+  // Arithmetic operations per iteration (a multiply-add counts two).
+  int64_t ops_per_iteration = 0;
+};
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   // Single-threaded: callers split [row_begin, row_end) across threads.
@@ -95,6 +107,10 @@ struct KernelTable {
   // value that depends on every operation (so nothing is optimized away).
   float (*fma_loop)(int64_t iterations);
   int64_t fma_flops_per_iteration;
+  // For bench: the instruction that does the products of weights of `dtype`
+  // in this table's matmul (fp32 FMA, or int8 VNNI for Q8_0 and bf16 dot for
+  // BF16 where the CPU has them).
+  PeakLoop (*peak_loop)(DType dtype);
   // For bench: the sum of n floats (a pure streaming read).
   float (*sum_floats)(const float* x, size_t n);
 };

@@ -28,6 +28,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
+#include "engine/kernels/tuning.h"
 #include "engine/kernels/vec_avx2.h"
 
 namespace doomscope::engine::kernels {
@@ -100,6 +101,49 @@ float FmaLoop(int64_t iterations) {
   return Avx512::Hsum(s);
 }
 
+// vpdpbusd (64 int8 multiply-adds into 16 int32 lanes) and vdpbf16ps (32
+// bf16 multiply-adds into 16 f32 lanes), each accumulator a chain of its own.
+constexpr int kDotAccumulators = 12;
+
+float VnniLoop(int64_t iterations) {
+  __m512i acc[kDotAccumulators];
+#pragma GCC unroll 32
+  for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_set1_epi32(j);
+  const __m512i w = _mm512_set1_epi8(3), x = _mm512_set1_epi8(-1);
+  for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 32
+    for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], w, x);
+  }
+  __m512i s = acc[0];
+#pragma GCC unroll 32
+  for (int j = 1; j < kDotAccumulators; ++j) s = _mm512_add_epi32(s, acc[j]);
+  return static_cast<float>(_mm512_reduce_add_epi32(s));
+}
+
+float Bf16DotLoop(int64_t iterations) {
+  __m512 acc[kDotAccumulators];
+#pragma GCC unroll 32
+  for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
+  const __m512bh w = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3F80));   // 1.0
+  const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3380));   // 2^-24
+  for (int64_t i = 0; i < iterations; ++i) {
+#pragma GCC unroll 32
+    for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], w, x);
+  }
+  __m512 s = acc[0];
+#pragma GCC unroll 32
+  for (int j = 1; j < kDotAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
+  return Avx512::Hsum(s);
+}
+
+PeakLoop Peak(DType dtype) {
+  const CpuFeatures& f = HostCpuFeatures();
+  if (dtype == DType::kQ8_0 && f.avx512vnni) return PeakLoop{"int8 VNNI", VnniLoop, 2 * 64 * kDotAccumulators};
+  if (dtype == DType::kBF16 && f.avx512bf16) return PeakLoop{"bf16 dot", Bf16DotLoop, 2 * 32 * kDotAccumulators};
+  if (dtype == DType::kQ8_0 || dtype == DType::kBF16) return Avx2Kernels().peak_loop(dtype);  // the AVX2 kernels run them
+  return PeakLoop{"fp32 FMA", FmaLoop, 2 * 16 * kFmaAccumulators};
+}
+
 float SumFloats(const float* x, size_t n) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
@@ -125,6 +169,7 @@ const KernelTable& Avx512Kernels() {
     t.pack = HostCpuFeatures().avx512vnni ? PackQ8ForVnni : NoPacking;
     t.fma_loop = avx512_impl::FmaLoop;
     t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;
+    t.peak_loop = avx512_impl::Peak;
     t.sum_floats = avx512_impl::SumFloats;
     return t;
   }();

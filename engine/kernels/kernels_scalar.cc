@@ -120,6 +120,8 @@ float FmaLoop(int64_t iterations) {
   return s;
 }
 
+PeakLoop Peak(DType) { return PeakLoop{"fp32 multiply-add", FmaLoop, 2 * kScalarAccumulators}; }
+
 float SumFloats(const float* x, size_t n) {
   float acc[4] = {0, 0, 0, 0};
   size_t i = 0;
@@ -144,6 +146,7 @@ const KernelTable& ScalarKernels() {
       .softmax = Softmax,
       .fma_loop = FmaLoop,
       .fma_flops_per_iteration = 2 * kScalarAccumulators,
+      .peak_loop = Peak,
       .sum_floats = SumFloats,
   };
   return table;

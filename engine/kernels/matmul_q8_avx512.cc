@@ -26,14 +26,16 @@
 #include <vector>
 
 #include "engine/kernels/matmul_q8.h"
+#include "engine/kernels/tuning.h"
 
 namespace doomscope::engine::kernels {
 namespace {
 
 constexpr int kSliceBytes = 4 * kQ8GroupRows;            // 64: one register
 constexpr int kBlockQuantBytes = 8 * kSliceBytes;        // 512
-// Streaming distance ahead of the current block, per group: measured on
-// smollm2-135m batch-1 decode, 4 KiB gives ~10% over none.
+// Streaming distance ahead of the current block, per group, when streaming
+// interleaved (tuning.h): measured on smollm2-135m batch-1 decode on a Xeon,
+// 4 KiB gives ~10% over none.
 constexpr int kPrefetchBytes = 4096;
 constexpr int kMaxCols = 4;                              // activation rows per tile
 // Groups per tile: with few activation rows more groups keep enough
@@ -57,7 +59,7 @@ inline int32_t Load4(const int8_t* p) {
 // `w` is the first group; `mask[g]` the lanes of group g to write.
 template <int G, int C>
 void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x, float* y, int64_t ldy,
-          const __mmask16* mask, bool accumulate) {
+          const __mmask16* mask, bool accumulate, bool prefetch) {
   __m512 acc[G][C];
 #pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
@@ -74,7 +76,7 @@ void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow
       for (int g = 0; g < G; ++g) dot[g][c] = init;
     }
     const std::byte* quants = w + b * kBlockQuantBytes;
-    if constexpr (C <= 2) {
+    if (prefetch) {
       // Streaming (each weight used once or twice): run ahead of the hardware
       // prefetcher, a block's eight lines per group.
 #pragma GCC unroll 16
@@ -121,19 +123,19 @@ void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow
 
 template <int C, int G = MaxGroups(C)>
 void TileGroups(int groups, const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x, float* y,
-                int64_t ldy, const __mmask16* mask, bool accumulate) {
+                int64_t ldy, const __mmask16* mask, bool accumulate, bool prefetch) {
   if constexpr (G >= 1) {
-    if (groups == G) return Tile<G, C>(w, stride, blocks, x, y, ldy, mask, accumulate);
-    return TileGroups<C, G - 1>(groups, w, stride, blocks, x, y, ldy, mask, accumulate);
+    if (groups == G) return Tile<G, C>(w, stride, blocks, x, y, ldy, mask, accumulate, prefetch);
+    return TileGroups<C, G - 1>(groups, w, stride, blocks, x, y, ldy, mask, accumulate, prefetch);
   }
 }
 
 template <int C = kMaxCols>
 void TileAny(int groups, int cols, const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x,
-             float* y, int64_t ldy, const __mmask16* mask, bool accumulate) {
+             float* y, int64_t ldy, const __mmask16* mask, bool accumulate, bool prefetch) {
   if constexpr (C >= 1) {
-    if (cols == C) return TileGroups<C>(groups, w, stride, blocks, x, y, ldy, mask, accumulate);
-    return TileAny<C - 1>(groups, cols, w, stride, blocks, x, y, ldy, mask, accumulate);
+    if (cols == C) return TileGroups<C>(groups, w, stride, blocks, x, y, ldy, mask, accumulate, prefetch);
+    return TileAny<C - 1>(groups, cols, w, stride, blocks, x, y, ldy, mask, accumulate, prefetch);
   }
 }
 
@@ -197,12 +199,18 @@ void MatmulQ8Avx512Vnni(const MatmulArgs& a) {
   // Activation rows in blocks that stay in L2 (about 1.25 bytes a value)
   // while the weight groups pass.
   const int64_t row_bytes = a.w.cols + 8 * blocks;
-  const int block_rows = std::max<int>(kMaxCols, static_cast<int>(256 * 1024 / row_bytes) / kMaxCols * kMaxCols);
+  const int block_rows = std::max<int>(
+      kMaxCols, static_cast<int>(HostMatmulTuning().l2_bytes / 4 / row_bytes) / kMaxCols * kMaxCols);
+  const bool sequential = HostMatmulTuning().streaming == Streaming::kSequential;
   const int n = a.n_rows;
   for (int n0 = 0; n0 < n; n0 += block_rows) {
     const int nb = std::min(block_rows, n - n0);
     const int cols = std::min(kMaxCols, nb);
-    const int64_t tile_groups = MaxGroups(cols);
+    // One or two activation rows stream the weights (tuning.h): one group at
+    // a time, or several side by side with a software prefetch.
+    const bool stream = cols <= 2;
+    const int64_t tile_groups = stream && sequential ? 1 : MaxGroups(cols);
+    const bool prefetch = stream && !sequential;
     for (int64_t g = g0; g < g1; g += tile_groups) {
       const int gg = static_cast<int>(std::min(tile_groups, g1 - g));
       __mmask16 mask[4];
@@ -211,7 +219,7 @@ void MatmulQ8Avx512Vnni(const MatmulArgs& a) {
       for (int c = 0; c < nb; c += cols) {
         const int cc = std::min(cols, nb - c);
         TileAny(gg, cc, w, stride, blocks, s.rows.data() + n0 + c, a.y + (n0 + c) * a.ldy + g * kQ8GroupRows,
-                a.ldy, mask, a.accumulate);
+                a.ldy, mask, a.accumulate, prefetch);
       }
     }
   }

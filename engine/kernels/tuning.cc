@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+
+#include "engine/cpu_features.h"
 
 namespace doomscope::engine::kernels {
 namespace {
@@ -17,10 +20,10 @@ MatmulTuning FromHost() {
   MatmulTuning t;
   t.l1d_bytes = CacheBytes(_SC_LEVEL1_DCACHE_SIZE, t.l1d_bytes);
   t.l2_bytes = CacheBytes(_SC_LEVEL2_CACHE_SIZE, t.l2_bytes);
-  t.stream_tile_bytes = std::max<int64_t>(2 << 10, t.l1d_bytes / 4);
-  if (const char* env = std::getenv("DOOMSCOPE_STREAM_TILE_BYTES"); env != nullptr && *env != '\0') {
-    const long long v = std::atoll(env);
-    if (v > 0) t.stream_tile_bytes = v;
+  t.streaming = HostCpuFeatures().vendor == CpuVendor::kAmd ? Streaming::kSequential : Streaming::kInterleaved;
+  if (const char* env = std::getenv("DOOMSCOPE_STREAMING"); env != nullptr) {
+    if (std::strcmp(env, StreamingName(Streaming::kSequential)) == 0) t.streaming = Streaming::kSequential;
+    if (std::strcmp(env, StreamingName(Streaming::kInterleaved)) == 0) t.streaming = Streaming::kInterleaved;
   }
   return t;
 }
@@ -32,16 +35,18 @@ MatmulTuning& Mutable() {
 
 }  // namespace
 
+const char* StreamingName(Streaming s) { return s == Streaming::kSequential ? "sequential" : "interleaved"; }
+
 const MatmulTuning& HostMatmulTuning() { return Mutable(); }
 
 void SetMatmulTuning(const MatmulTuning& tuning) { Mutable() = tuning; }
 
-StreamTiling ChooseStreamTiling(size_t row_bytes, int max_rows) {
-  const int64_t target = HostMatmulTuning().stream_tile_bytes;
-  const int64_t bytes = std::max<int64_t>(1, static_cast<int64_t>(row_bytes));
+StreamTiling ChooseStreamTiling(size_t row_bytes, int max_rows, bool prefetch) {
   StreamTiling t;
-  t.rows = static_cast<int>(std::clamp<int64_t>((target + bytes / 2) / bytes, 1, std::max(1, max_rows)));
-  t.prefetch_bytes = t.rows * bytes;
+  if (HostMatmulTuning().streaming == Streaming::kSequential) return t;  // one row, hardware prefetch
+  t.rows = std::max(1, max_rows);
+  // The same place of the next tile, which follows this one in memory.
+  if (prefetch) t.prefetch_bytes = static_cast<int64_t>(t.rows) * static_cast<int64_t>(row_bytes);
   return t;
 }
 
