@@ -18,10 +18,11 @@
 
 // R weight rows from `w` (row_bytes apart) times C activation rows from `x`
 // (ldx apart, bf16, zero-padded to whole chunks), written to y[c * ldy + r].
-// `prefetch` > 0: bytes ahead in each row to prefetch (streaming tiles).
+// Streaming tiles prefetch each row pf.l1_prefetch_bytes ahead into L1 and
+// pf.l2_prefetch_bytes into L2 (0: not), once per 64-byte chunk.
 template <class B, int R, int C>
 void Bf16Tile(const std::byte* w, size_t row_bytes, const uint16_t* x, int64_t ldx, int64_t K, float* y,
-              int64_t ldy, bool accumulate, int64_t prefetch) {
+              int64_t ldy, bool accumulate, const StreamTiling& pf) {
   using Acc = typename B::Acc;
   using X = typename B::X;
   Acc acc[R][C];
@@ -33,9 +34,13 @@ void Bf16Tile(const std::byte* w, size_t row_bytes, const uint16_t* x, int64_t l
   const int64_t full = K / kBf16ChunkElements;
   for (int64_t ch = 0; ch < full; ++ch) {
     const std::byte* wc = w + ch * 2 * kBf16ChunkElements;
-    if (prefetch > 0) {
+    if (pf.l1_prefetch_bytes > 0 || pf.l2_prefetch_bytes > 0) {
 #pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(wc + r * row_bytes) + prefetch, _MM_HINT_T0);
+      for (int r = 0; r < R; ++r) {
+        const char* line = reinterpret_cast<const char*>(wc + r * row_bytes);
+        if (pf.l1_prefetch_bytes > 0) _mm_prefetch(line + pf.l1_prefetch_bytes, _MM_HINT_T0);
+        if (pf.l2_prefetch_bytes > 0) _mm_prefetch(line + pf.l2_prefetch_bytes, _MM_HINT_T1);
+      }
     }
     X xv[C];
 #pragma GCC unroll 16
@@ -75,19 +80,19 @@ void Bf16Tile(const std::byte* w, size_t row_bytes, const uint16_t* x, int64_t l
 
 template <class B, int C, int R = B::MaxRows(C)>
 void Bf16TileRows(int rows, const std::byte* w, size_t row_bytes, const uint16_t* x, int64_t ldx, int64_t K,
-                  float* y, int64_t ldy, bool accumulate, int64_t prefetch) {
+                  float* y, int64_t ldy, bool accumulate, const StreamTiling& pf) {
   if constexpr (R >= 1) {
-    if (rows == R) return Bf16Tile<B, R, C>(w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
-    return Bf16TileRows<B, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
+    if (rows == R) return Bf16Tile<B, R, C>(w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
+    return Bf16TileRows<B, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
   }
 }
 
 template <class B, int C = B::kMaxCols>
 void Bf16TileAny(int rows, int cols, const std::byte* w, size_t row_bytes, const uint16_t* x, int64_t ldx,
-                 int64_t K, float* y, int64_t ldy, bool accumulate, int64_t prefetch) {
+                 int64_t K, float* y, int64_t ldy, bool accumulate, const StreamTiling& pf) {
   if constexpr (C >= 1) {
-    if (cols == C) return Bf16TileRows<B, C>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
-    return Bf16TileAny<B, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
+    if (cols == C) return Bf16TileRows<B, C>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
+    return Bf16TileAny<B, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
   }
 }
 
@@ -100,7 +105,7 @@ void Bf16Matmul(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
   const std::byte* w = a.w.data + static_cast<size_t>(a.row_begin) * row_bytes;
   float* y = a.y + a.row_begin;
   const int64_t n_w = a.row_end - a.row_begin;
-  const StreamTiling streaming = ChooseStreamTiling(row_bytes, B::MaxRows(1), true);
+  const StreamTiling streaming = ChooseStreamTiling(row_bytes, B::MaxRows(1), true, false);
   // Activation rows in blocks that stay in L2 while every weight row passes.
   const int block = std::max<int>(B::kMaxCols, static_cast<int>(HostMatmulTuning().l2_bytes / 4 / (2 * ldx)) /
                                                     B::kMaxCols * B::kMaxCols);
@@ -111,13 +116,13 @@ void Bf16Matmul(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
     // streams the weights from memory, in tiles sized for the prefetch.
     const bool stream = cols <= 2;
     const int64_t tile_rows = stream ? std::min(streaming.rows, B::MaxRows(cols)) : B::MaxRows(cols);
-    const int64_t prefetch = stream ? streaming.prefetch_bytes : 0;
+    const StreamTiling pf = stream ? streaming : StreamTiling{};
     for (int64_t r = 0; r < n_w; r += tile_rows) {
       const int rr = static_cast<int>(std::min(tile_rows, n_w - r));
       for (int c = 0; c < nb; c += cols) {
         const int cc = std::min(cols, nb - c);
         Bf16TileAny<B>(rr, cc, w + r * row_bytes, row_bytes, xb + (n0 + c) * ldx, ldx, K, y + (n0 + c) * a.ldy + r,
-                       a.ldy, a.accumulate, prefetch);
+                       a.ldy, a.accumulate, pf);
       }
     }
   }

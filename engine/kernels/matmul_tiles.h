@@ -69,11 +69,12 @@ struct BF16Row {
 // R weight rows (w, w + row_bytes, ...) times C input rows (x, x + ldx, ...),
 // written to y[c * ldy + r]. The loops over r, c and v are unrolled completely
 // so the accumulator array lives in registers (GCC keeps arrays indexed by a
-// rolled loop in memory). `prefetch` > 0 (streaming tiles): fetch each row's
-// line that far ahead, once per 64 bytes.
+// rolled loop in memory). Streaming tiles prefetch each row's line
+// pf.l1_prefetch_bytes ahead into L1 and pf.l2_prefetch_bytes into L2 (0: not),
+// once per 64 bytes.
 template <class T, class Row, int R, int C>
 void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K, float* y,
-          int64_t ldy, bool accumulate, int64_t prefetch) {
+          int64_t ldy, bool accumulate, const StreamTiling& pf) {
   using V = typename T::V;
   constexpr int kLanes = T::kLanes;
   constexpr int kVectors = Row::kStep / kLanes;
@@ -106,10 +107,14 @@ void Tile(const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int
   constexpr int64_t kLine = int64_t{kStepsPerLine} * Row::kStep;
   const int64_t k_lines = k_main - k_main % kLine;
   int64_t k = 0;
-  if (prefetch > 0) {
+  if (pf.l1_prefetch_bytes > 0 || pf.l2_prefetch_bytes > 0) {
     for (; k < k_lines; k += kLine) {
 #pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(rows[r].p + k * Row::kBytes) + prefetch, _MM_HINT_T0);
+      for (int r = 0; r < R; ++r) {
+        const char* line = reinterpret_cast<const char*>(rows[r].p + k * Row::kBytes);
+        if (pf.l1_prefetch_bytes > 0) _mm_prefetch(line + pf.l1_prefetch_bytes, _MM_HINT_T0);
+        if (pf.l2_prefetch_bytes > 0) _mm_prefetch(line + pf.l2_prefetch_bytes, _MM_HINT_T1);
+      }
 #pragma GCC unroll 8
       for (int s = 0; s < kStepsPerLine; ++s) step(k + s * Row::kStep);
     }
@@ -147,19 +152,19 @@ constexpr int MainTileCols() {
 
 template <class T, class Row, int C, int R = MaxTileRows<T, Row>(C)>
 void TileRows(int rows, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx, int64_t K,
-              float* y, int64_t ldy, bool accumulate, int64_t prefetch) {
+              float* y, int64_t ldy, bool accumulate, const StreamTiling& pf) {
   if constexpr (R >= 1) {
-    if (rows == R) return Tile<T, Row, R, C>(w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
-    return TileRows<T, Row, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
+    if (rows == R) return Tile<T, Row, R, C>(w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
+    return TileRows<T, Row, C, R - 1>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
   }
 }
 
 template <class T, class Row, int C = MainTileCols<T>()>
 void TileAny(int rows, int cols, const std::byte* w, size_t row_bytes, const float* x, int64_t ldx,
-             int64_t K, float* y, int64_t ldy, bool accumulate, int64_t prefetch) {
+             int64_t K, float* y, int64_t ldy, bool accumulate, const StreamTiling& pf) {
   if constexpr (C >= 1) {
-    if (cols == C) return TileRows<T, Row, C>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
-    return TileAny<T, Row, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy, accumulate, prefetch);
+    if (cols == C) return TileRows<T, Row, C>(rows, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
+    return TileAny<T, Row, C - 1>(rows, cols, w, row_bytes, x, ldx, K, y, ldy, accumulate, pf);
   }
 }
 
@@ -184,15 +189,16 @@ void Direct(const std::byte* w, size_t row_bytes, int64_t n_w, const float* x, i
     // One or two input rows use each weight once or twice: the product streams
     // the weights from memory, in tiles sized for the prefetch (tuning.h).
     const bool stream = cols <= 2 && prefetch_when_streaming;
-    const StreamTiling streaming = ChooseStreamTiling(row_bytes, MaxTileRows<T, Row>(cols), Row::kBytes == 2);
+    const StreamTiling streaming =
+        ChooseStreamTiling(row_bytes, MaxTileRows<T, Row>(cols), Row::kBytes == 2, Row::kBytes == 4);
     const int64_t tile_rows = stream ? streaming.rows : MaxTileRows<T, Row>(cols);
-    const int64_t prefetch = stream ? streaming.prefetch_bytes : 0;
+    const StreamTiling pf = stream ? streaming : StreamTiling{};
     for (int64_t r = 0; r < n_w; r += tile_rows) {
       const int rr = static_cast<int>(std::min(tile_rows, n_w - r));
       for (int c = 0; c < nb; c += cols) {
         const int cc = std::min(cols, nb - c);
         TileAny<T, Row>(rr, cc, w + r * row_bytes, row_bytes, x + (n0 + c) * ldx, ldx, K,
-                        y + (n0 + c) * ldy + r, ldy, accumulate, prefetch);
+                        y + (n0 + c) * ldy + r, ldy, accumulate, pf);
       }
     }
   }
