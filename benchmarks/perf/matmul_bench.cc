@@ -12,7 +12,9 @@
 // and for a read of a buffer the size of the weights (the roofline), rounds
 // run in turn, so a slow spell of a shared host hits every candidate alike.
 // Prints GB/s of weights per candidate, best and median over the rounds, and
-// the best as a share of the best read. GB/s per CPU second is printed beside
+// the best as a share of the best read, and the arithmetic rate against the
+// peak of the instruction that does it (for batches that are compute-bound;
+// the wall-clock best). GB/s per CPU second is printed beside
 // the wall-clock figure: with other processes on the cores, it is the fairer
 // clock (it still counts time a hypervisor took away).
 #include <omp.h>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "engine/bandwidth.h"
 #include "engine/cpu_features.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/tuning.h"
@@ -165,7 +168,11 @@ int Run(const Options& o) {
   }
   if (o.classifier != 0) matrices.push_back(MakeMatrix(k, o.dtype, vocab, dim, rng));
   size_t bytes = 0;
-  for (const Matrix& m : matrices) bytes += m.bytes.size();
+  double macs = 0;  // per activation row
+  for (const Matrix& m : matrices) {
+    bytes += m.bytes.size();
+    macs += static_cast<double>(m.view.rows) * static_cast<double>(m.view.cols);
+  }
   std::vector<float> x(static_cast<size_t>(o.batch * hidden)), y(static_cast<size_t>(o.batch * vocab));
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (float& v : x) v = dist(rng);
@@ -225,14 +232,20 @@ int Run(const Options& o) {
     return v;
   };
   const double read_wall = Best(column(reads, false)), read_cpu = Best(column(reads, true));
-  std::printf("%-18s %10s %10s %10s %10s %9s\n", "streaming", "best GB/s", "median", "GB/cpu-s", "median", "% read");
-  std::printf("%-18s %10.1f %10.1f %10.1f %10.1f %8.1f%%\n", "(read roofline)", read_wall, Median(column(reads, false)),
-              read_cpu, Median(column(reads, true)), 100.0);
+  // The instruction peak, for batches that are compute-bound.
+  const engine::kernels::PeakLoop peak = k.peak_loop(o.dtype);
+  const double peak_gops = engine::MeasurePeakGops(peak, o.threads);
+  std::printf("%-18s %10s %10s %10s %10s %9s %10s %9s\n", "streaming", "best GB/s", "median", "GB/cpu-s", "median",
+              "% read", "G ops/s", "% peak");
+  std::printf("%-18s %10.1f %10.1f %10.1f %10.1f %8.1f%% %10.1f %8.1f%%  (%s peak)\n", "(read roofline)", read_wall,
+              Median(column(reads, false)), read_cpu, Median(column(reads, true)), 100.0, peak_gops, 100.0, peak.name);
   for (size_t t = 0; t < std::size(modes); ++t) {
     const double best = Best(column(samples[t], false));
-    std::printf("%-18s %10.1f %10.1f %10.1f %10.1f %8.1f%%\n", engine::kernels::StreamingName(modes[t]), best,
-                Median(column(samples[t], false)), Best(column(samples[t], true)), Median(column(samples[t], true)),
-                100.0 * best / read_wall);
+    // Weights are read once per step for the whole batch: ops per weight byte.
+    const double gops = best * 2.0 * macs * o.batch / static_cast<double>(bytes);
+    std::printf("%-18s %10.1f %10.1f %10.1f %10.1f %8.1f%% %10.1f %8.1f%%\n", engine::kernels::StreamingName(modes[t]),
+                best, Median(column(samples[t], false)), Best(column(samples[t], true)), Median(column(samples[t], true)),
+                100.0 * best / read_wall, gops, 100.0 * gops / peak_gops);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 // AVX-512 kernels (16 float lanes, 32 vector registers) for the matrix
-// multiply and the bench loops; the vector helpers whose work is only a head or
-// a hidden row wide (RMSNorm, attention, SwiGLU) reuse the AVX2 ones, which
-// every AVX-512 CPU runs. Compiled with the AVX-512 flags of
+// multiply, attention (attention_avx512.cc) and the bench loops; the vector
+// helpers whose work is only a hidden row wide (RMSNorm, SwiGLU) reuse the
+// AVX2 ones, which every AVX-512 CPU runs. Compiled with the AVX-512 flags of
 // engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
 //
 // BF16 weights use the dot-product instruction where the CPU has AVX512_BF16
@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
@@ -166,6 +167,7 @@ const KernelTable& Avx512Kernels() {
     KernelTable t = Avx2Kernels();
     t.isa = Isa::kAvx512;
     t.matmul = avx512_impl::Matmul;
+    t.attention_head = AttentionHeadAvx512;
     t.pack = HostCpuFeatures().avx512vnni ? PackQ8ForVnni : NoPacking;
     t.fma_loop = avx512_impl::FmaLoop;
     t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;

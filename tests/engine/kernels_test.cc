@@ -210,8 +210,8 @@ TEST_P(KernelIsaTest, RmsNormMatchesScalar) {
 }
 
 TEST_P(KernelIsaTest, AttentionHeadMatchesScalar) {
-  for (int head_dim : {6, 8, 12, 64, 72}) {
-    for (int n_pos : {1, 2, 7, 8, 9, 17, 64, 130}) {
+  for (int head_dim : {6, 8, 12, 16, 32, 48, 64, 72, 80, 96, 128, 256}) {
+    for (int n_pos : {1, 2, 7, 8, 9, 15, 16, 17, 33, 64, 130}) {
       const int64_t stride = head_dim + 3;  // rows need not be packed
       const std::vector<float> q = RandomFloats(head_dim, 1);
       const std::vector<float> k = RandomFloats(n_pos * stride, 2, 2.0f);
