@@ -99,7 +99,7 @@ void Bf16TileAny(int rows, int cols, const std::byte* w, size_t row_bytes, const
 // The whole product of MatmulArgs `a` (BF16 weights), activations already
 // rounded into `xb` (n_rows rows of `ldx` bf16 values).
 template <class B>
-void Bf16Matmul(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
+void Bf16MatmulRounded(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
   const int64_t K = a.w.cols;
   const size_t row_bytes = static_cast<size_t>(2 * K);
   const std::byte* w = a.w.data + static_cast<size_t>(a.row_begin) * row_bytes;
@@ -126,4 +126,16 @@ void Bf16Matmul(const MatmulArgs& a, const uint16_t* xb, int64_t ldx) {
       }
     }
   }
+}
+
+// The whole product of MatmulArgs `a`: the activations rounded by `round`
+// (an ActivationsToBf16* of matmul_bf16.h) into per-thread scratch, then the
+// tiles. Run it under MXCSR FTZ|DAZ from a function it is not inlined into.
+template <class B>
+__attribute__((noinline)) void Bf16Matmul(const MatmulArgs& a, void (*round)(const float*, int64_t, uint16_t*)) {
+  const int64_t ldx = Bf16PaddedLength(a.w.cols);
+  thread_local std::vector<uint16_t> xb;
+  if (xb.size() < static_cast<size_t>(a.n_rows * ldx)) xb.resize(static_cast<size_t>(a.n_rows * ldx));
+  for (int n = 0; n < a.n_rows; ++n) round(a.x + n * a.ldx, a.w.cols, xb.data() + n * ldx);
+  Bf16MatmulRounded<B>(a, xb.data(), ldx);
 }

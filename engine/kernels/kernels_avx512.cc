@@ -83,58 +83,50 @@ void Matmul(const MatmulArgs& a) {
 
 constexpr int kFmaAccumulators = 24;
 
-float FmaLoop(int64_t iterations) {
-  // Independent chains, more than FMA latency x throughput, unrolled so
-  // every accumulator stays in a register (the compiler cannot fold the
-  // float recurrence away without fast-math).
-  __m512 acc[kFmaAccumulators];
+// The bench's peak loops: kChains independent chains acc[j] = step(acc[j]),
+// more than the instruction's latency x throughput, unrolled so every
+// accumulator stays in a register, then combined (the compiler cannot fold
+// a float recurrence away without fast-math, nor an integer one it cannot see
+// the end of).
+template <class V, int kChains, class Init, class Step, class Combine>
+V RunChains(int64_t iterations, Init init, Step step, Combine combine) {
+  V acc[kChains];
 #pragma GCC unroll 32
-  for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
-  const __m512 a = _mm512_set1_ps(0.999999f);
-  const __m512 b = _mm512_set1_ps(1e-7f);
+  for (int j = 0; j < kChains; ++j) acc[j] = init(j);
   for (int64_t i = 0; i < iterations; ++i) {
 #pragma GCC unroll 32
-    for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    for (int j = 0; j < kChains; ++j) acc[j] = step(acc[j]);
   }
-  __m512 s = acc[0];
+  V s = acc[0];
 #pragma GCC unroll 32
-  for (int j = 1; j < kFmaAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
-  return Avx512::Hsum(s);
+  for (int j = 1; j < kChains; ++j) s = combine(s, acc[j]);
+  return s;
+}
+
+__m512 DistinctFloats(int j) { return _mm512_set1_ps(0.001f * static_cast<float>(j + 1)); }
+
+float FmaLoop(int64_t iterations) {
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  return Avx512::Hsum(RunChains<__m512, kFmaAccumulators>(
+      iterations, DistinctFloats, [&](__m512 acc) { return _mm512_fmadd_ps(acc, a, b); }, _mm512_add_ps));
 }
 
 // vpdpbusd (64 int8 multiply-adds into 16 int32 lanes) and vdpbf16ps (32
-// bf16 multiply-adds into 16 f32 lanes), each accumulator a chain of its own.
+// bf16 multiply-adds into 16 f32 lanes).
 constexpr int kDotAccumulators = 12;
 
 float VnniLoop(int64_t iterations) {
-  __m512i acc[kDotAccumulators];
-#pragma GCC unroll 32
-  for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_set1_epi32(j);
   const __m512i w = _mm512_set1_epi8(3), x = _mm512_set1_epi8(-1);
-  for (int64_t i = 0; i < iterations; ++i) {
-#pragma GCC unroll 32
-    for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], w, x);
-  }
-  __m512i s = acc[0];
-#pragma GCC unroll 32
-  for (int j = 1; j < kDotAccumulators; ++j) s = _mm512_add_epi32(s, acc[j]);
-  return static_cast<float>(_mm512_reduce_add_epi32(s));
+  return static_cast<float>(_mm512_reduce_add_epi32(RunChains<__m512i, kDotAccumulators>(
+      iterations, [](int j) { return _mm512_set1_epi32(j); },
+      [&](__m512i acc) { return _mm512_dpbusd_epi32(acc, w, x); }, _mm512_add_epi32)));
 }
 
 float Bf16DotLoop(int64_t iterations) {
-  __m512 acc[kDotAccumulators];
-#pragma GCC unroll 32
-  for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
-  const __m512bh w = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3F80));   // 1.0
-  const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3380));   // 2^-24
-  for (int64_t i = 0; i < iterations; ++i) {
-#pragma GCC unroll 32
-    for (int j = 0; j < kDotAccumulators; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], w, x);
-  }
-  __m512 s = acc[0];
-#pragma GCC unroll 32
-  for (int j = 1; j < kDotAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
-  return Avx512::Hsum(s);
+  const __m512bh w = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3F80));  // 1.0
+  const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3380));  // 2^-24
+  return Avx512::Hsum(RunChains<__m512, kDotAccumulators>(
+      iterations, DistinctFloats, [&](__m512 acc) { return _mm512_dpbf16_ps(acc, w, x); }, _mm512_add_ps));
 }
 
 PeakLoop Peak(DType dtype) {

@@ -56,14 +56,6 @@ struct Avx2Bf16 {
 
 #include "engine/kernels/bf16_tiles.h"
 
-__attribute__((noinline)) void MatmulBody(const MatmulArgs& a) {
-  const int64_t ldx = Bf16PaddedLength(a.w.cols);
-  thread_local std::vector<uint16_t> xb;
-  if (xb.size() < static_cast<size_t>(a.n_rows * ldx)) xb.resize(static_cast<size_t>(a.n_rows * ldx));
-  for (int n = 0; n < a.n_rows; ++n) ActivationsToBf16Avx2(a.x + n * a.ldx, a.w.cols, xb.data() + n * ldx);
-  Bf16Matmul<Avx2Bf16>(a, xb.data(), ldx);
-}
-
 }  // namespace
 
 void ActivationsToBf16Avx2(const float* x, int64_t k, uint16_t* out) {
@@ -91,7 +83,7 @@ void ActivationsToBf16Avx2(const float* x, int64_t k, uint16_t* out) {
 void MatmulBf16Avx2(const MatmulArgs& a) {
   if (a.row_end <= a.row_begin || a.n_rows <= 0) return;
   ScopedFtzDaz mode;
-  MatmulBody(a);
+  Bf16Matmul<Avx2Bf16>(a, ActivationsToBf16Avx2);
 }
 
 }  // namespace doomscope::engine::kernels

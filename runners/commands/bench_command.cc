@@ -191,9 +191,24 @@ void PrintRow(const Row& r, const std::vector<Row>& done) {
   std::fflush(stdout);
 }
 
+json::Value MachineJson(const Machine& m) {
+  json::Value o{json::Object{}};
+  o.Set("threads", m.threads);
+  o.Set("bandwidth_gbps", Median(m.probe_gbps));
+  json::Array probes;
+  for (double p : m.probe_gbps) probes.push_back(json::Value(p));
+  o.Set("bandwidth_probes_gbps", std::move(probes));
+  o.Set("dram_bandwidth_gbps", m.dram_gbps);
+  o.Set("fma_peak_gflops", m.fma_gflops);
+  o.Set("peak_instruction", m.peak_name);
+  o.Set("peak_gops", m.peak_gops);
+  return o;
+}
+
 json::Value ToJson(const std::string& model_path, engine::Isa isa, engine::DType dtype, double weight_bytes,
                    const Settings& s, const std::vector<Machine>& machines, const std::vector<Row>& rows) {
-  json::Value v{json::Object{}};
+  // The first thread count's machine at the top level, as a one-count run prints it.
+  json::Value v = MachineJson(machines.front());
   v.Set("model", model_path);
   v.Set("dtype", engine::DTypeName(dtype));
   v.Set("isa", engine::IsaName(isa));
@@ -201,27 +216,8 @@ json::Value ToJson(const std::string& model_path, engine::Isa isa, engine::DType
   v.Set("prompt_tokens", s.prompt_tokens);
   v.Set("gen_tokens", s.gen_tokens);
   v.Set("repeat", s.repeat);
-  // The first thread count's machine at the top level, as a one-count run prints it.
-  v.Set("threads", machines.front().threads);
-  v.Set("bandwidth_gbps", Median(machines.front().probe_gbps));
-  v.Set("dram_bandwidth_gbps", machines.front().dram_gbps);
-  v.Set("fma_peak_gflops", machines.front().fma_gflops);
-  v.Set("peak_instruction", machines.front().peak_name);
-  v.Set("peak_gops", machines.front().peak_gops);
   json::Array ms;
-  for (const Machine& m : machines) {
-    json::Value o{json::Object{}};
-    o.Set("threads", m.threads);
-    o.Set("bandwidth_gbps", Median(m.probe_gbps));
-    json::Array probes;
-    for (double p : m.probe_gbps) probes.push_back(json::Value(p));
-    o.Set("bandwidth_probes_gbps", std::move(probes));
-    o.Set("dram_bandwidth_gbps", m.dram_gbps);
-    o.Set("fma_peak_gflops", m.fma_gflops);
-    o.Set("peak_instruction", m.peak_name);
-    o.Set("peak_gops", m.peak_gops);
-    ms.push_back(std::move(o));
-  }
+  for (const Machine& m : machines) ms.push_back(MachineJson(m));
   v.Set("machines", std::move(ms));
   json::Array out;
   for (const Row& r : rows) {

@@ -73,19 +73,28 @@ TestMatrix MakeMatrix(DType dtype, int64_t rows, int64_t cols, uint32_t seed) {
   return m;
 }
 
-std::vector<float> RunMatmul(const KernelTable& k, TensorView w, const std::vector<float>& x, int n,
-                             int64_t row_begin = 0, int64_t row_end = -1, bool bf16_f32_activations = false) {
-  std::vector<float> y(static_cast<size_t>(n * w.rows), -12345.0f);
+// The product of w's rows [row_begin, row_end) (all when row_end < 0) and the
+// n rows of x, written to y (n rows of w.rows), as the forward pass calls it.
+MatmulArgs Args(TensorView w, const std::vector<float>& x, int n, float* y, int64_t row_begin = 0,
+                int64_t row_end = -1, bool accumulate = false) {
   MatmulArgs a;
-  a.bf16_f32_activations = bf16_f32_activations;
   a.w = w;
   a.x = x.data();
   a.ldx = w.cols;
   a.n_rows = n;
-  a.y = y.data();
+  a.y = y;
   a.ldy = w.rows;
   a.row_begin = row_begin;
   a.row_end = row_end < 0 ? w.rows : row_end;
+  a.accumulate = accumulate;
+  return a;
+}
+
+std::vector<float> RunMatmul(const KernelTable& k, TensorView w, const std::vector<float>& x, int n,
+                             int64_t row_begin = 0, int64_t row_end = -1, bool bf16_f32_activations = false) {
+  std::vector<float> y(static_cast<size_t>(n * w.rows), -12345.0f);
+  MatmulArgs a = Args(w, x, n, y.data(), row_begin, row_end);
+  a.bf16_f32_activations = bf16_f32_activations;
   k.matmul(a);
   return y;
 }
@@ -342,16 +351,7 @@ TEST(Q8VnniTest, GivesTheScalarBitsPackedOrNotForAnyRowRange) {
           if (begin >= end) continue;
           for (bool accumulate : {false, true}) {
             std::vector<float> want = start, raw = start, fast = start;
-            MatmulArgs a;
-            a.w = m.view();
-            a.x = x.data();
-            a.ldx = K;
-            a.n_rows = N;
-            a.ldy = M;
-            a.row_begin = begin;
-            a.row_end = end;
-            a.accumulate = accumulate;
-            a.y = want.data();
+            MatmulArgs a = Args(m.view(), x, N, want.data(), begin, end, accumulate);
             MatmulQ8Scalar(a);
             a.y = raw.data();
             MatmulQ8Avx512Vnni(a);
@@ -462,16 +462,7 @@ TEST(Bf16DotTest, SimdGivesTheReferenceBitsForAnyRowRangeAndBatch) {
             if (begin >= end) continue;
             for (bool accumulate : {false, true}) {
               std::vector<float> want = start, got = start;
-              MatmulArgs a;
-              a.w = m.view();
-              a.x = x.data();
-              a.ldx = K;
-              a.n_rows = N;
-              a.ldy = M;
-              a.row_begin = begin;
-              a.row_end = end;
-              a.accumulate = accumulate;
-              a.y = want.data();
+              MatmulArgs a = Args(m.view(), x, N, want.data(), begin, end, accumulate);
               MatmulBf16Scalar(a);
               a.y = got.data();
               path.matmul(a);
@@ -525,15 +516,7 @@ TEST(Bf16DotTest, SimdGivesTheReferenceBitsAtTheEdgesOfTheRange) {
   for (const Bf16Path& path : Bf16SimdPaths()) {
     if (!path.available) continue;
     std::vector<float> got(want.size());
-    MatmulArgs a;
-    a.w = view;
-    a.x = x.data();
-    a.ldx = K;
-    a.n_rows = N;
-    a.y = got.data();
-    a.ldy = M;
-    a.row_end = M;
-    path.matmul(a);
+    path.matmul(Args(view, x, N, got.data()));
     int nans = 0;
     for (size_t i = 0; i < want.size(); ++i) {
       if (std::isnan(want[i])) {  // which NaN comes out is not part of the arithmetic
@@ -566,15 +549,7 @@ TEST(Bf16DotTest, ResultJustBelowTheSmallestNormalIsFlushed) {
   for (const Bf16Path& path : Bf16SimdPaths()) {
     if (!path.available) continue;
     std::vector<float> got(1, 7.0f);
-    MatmulArgs a;
-    a.w = view;
-    a.x = x.data();
-    a.ldx = K;
-    a.n_rows = 1;
-    a.y = got.data();
-    a.ldy = 1;
-    a.row_end = 1;
-    path.matmul(a);
+    path.matmul(Args(view, x, 1, got.data()));
     EXPECT_EQ(Bits(got[0]), 0u) << path.name << ": " << std::hexfloat << got[0];
   }
 }
