@@ -17,6 +17,8 @@ const std::vector<Command>& AllCommands() {
       BenchCommand(),
       ServeCommand(),
       ScoreCommand(),
+      TokenizeCommand(),
+      RenderTemplateCommand(),
   };
   return *commands;
 }

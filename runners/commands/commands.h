@@ -16,6 +16,8 @@ Command GenerateCommand();
 Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
+Command TokenizeCommand();
+Command RenderTemplateCommand();
 
 }  // namespace doomscope
 
