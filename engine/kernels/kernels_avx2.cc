@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
@@ -322,6 +323,9 @@ const KernelTable& Avx2Kernels() {
       .pack = NoPacking,
       .rmsnorm = avx2_impl::RmsNorm,
       .attention_head = avx2_impl::AttentionHead,
+      .attention_queries =
+          [](std::span<const AttentionQuery> queries, const float* k, const float* v, int64_t stride, int head_dim,
+             float* scores) { AttentionQueriesOneByOne(Avx2Kernels(), queries, k, v, stride, head_dim, scores); },
       .swiglu = avx2_impl::SwiGlu,
       .add = avx2_impl::Add,
       .softmax = avx2_impl::Softmax,

@@ -160,6 +160,7 @@ const KernelTable& Avx512Kernels() {
     t.isa = Isa::kAvx512;
     t.matmul = avx512_impl::Matmul;
     t.attention_head = AttentionHeadAvx512;
+    t.attention_queries = AttentionQueriesAvx512;
     t.pack = HostCpuFeatures().avx512vnni ? PackQ8ForVnni : NoPacking;
     t.fma_loop = avx512_impl::FmaLoop;
     t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;

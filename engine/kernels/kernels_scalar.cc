@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
 #include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
@@ -141,6 +142,9 @@ const KernelTable& ScalarKernels() {
       .pack = NoPacking,
       .rmsnorm = RmsNorm,
       .attention_head = AttentionHead,
+      .attention_queries =
+          [](std::span<const AttentionQuery> queries, const float* k, const float* v, int64_t stride, int head_dim,
+             float* scores) { AttentionQueriesOneByOne(ScalarKernels(), queries, k, v, stride, head_dim, scores); },
       .swiglu = SwiGlu,
       .add = Add,
       .softmax = Softmax,
