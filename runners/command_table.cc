@@ -17,6 +17,7 @@ const std::vector<Command>& AllCommands() {
       BenchCommand(),
       ServeCommand(),
       ScoreCommand(),
+      RepairCommand(),
       TokenizeCommand(),
       RenderTemplateCommand(),
   };

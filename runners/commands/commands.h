@@ -16,6 +16,7 @@ Command GenerateCommand();
 Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
+Command RepairCommand();
 Command TokenizeCommand();
 Command RenderTemplateCommand();
 

@@ -12,7 +12,7 @@
 #include "engine/tokenizer_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "results/json/jsonl.h"
+#include "tests/engine/jsonl_rows.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -40,11 +40,7 @@ absl::StatusOr<Tokenizer> GgufTwin(const std::string& json_path, const GgufVocab
 
 std::vector<std::string> Texts(const std::string& path) {
   std::vector<std::string> texts;
-  absl::Status s = json::ReadJsonl(path, [&](int, json::Value v) {
-    texts.push_back(v.Find("text")->as_string());
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(s.ok()) << s;
+  for (const nlohmann::json& v : testing::ReadJsonlRows(path)) texts.push_back(v.value("text", ""));
   return texts;
 }
 

@@ -13,7 +13,7 @@
 #include "engine/unicode_props.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "results/json/jsonl.h"
+#include "tests/engine/jsonl_rows.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -26,12 +26,6 @@ std::string TestdataDir() {
   return file.substr(0, file.rfind('/')) + "/testdata/tokenizers";
 }
 
-std::vector<int32_t> Ids(const json::Value* v) {
-  std::vector<int32_t> ids;
-  if (v == nullptr) return ids;
-  for (const json::Value& id : v->as_array()) ids.push_back(static_cast<int32_t>(id.as_int()));
-  return ids;
-}
 
 struct Case {
   std::string text;
@@ -42,20 +36,18 @@ struct Case {
 
 std::vector<Case> ReadCases(const std::string& path) {
   std::vector<Case> cases;
-  absl::Status s = json::ReadJsonl(path, [&](int, json::Value v) {
+  for (const nlohmann::json& v : testing::ReadJsonlRows(path)) {
     Case c;
-    c.text = v.Find("text")->as_string();
-    c.ids = Ids(v.Find("ids"));
-    c.ids_with_special = Ids(v.Find("ids_with_special"));
-    if (const json::Value* d = v.Find("decoded"); d != nullptr) {
+    c.text = v.value("text", "");
+    c.ids = testing::JsonIds(v, "ids");
+    c.ids_with_special = testing::JsonIds(v, "ids_with_special");
+    if (v.contains("decoded")) {
       c.has_decoded = true;
-      c.decoded = d->as_string();
-      c.decoded_skip_special = v.Find("decoded_skip_special")->as_string();
+      c.decoded = v.value("decoded", "");
+      c.decoded_skip_special = v.value("decoded_skip_special", "");
     }
     cases.push_back(std::move(c));
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(s.ok()) << s;
+  }
   return cases;
 }
 

@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_engine_readers
 // libFuzzer target: arbitrary bytes as a chat template (parsed, then rendered
 // with a small conversation and tight limits) and, split at the first NUL, as
 // a JSON context. Any input must give text or an error, within the limits.
