@@ -5,11 +5,14 @@
 #define DOOMSCOPE_RUNNERS_COMMON_FLAGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/model_weights.h"
 
 namespace doomscope {
 // --threads: a count of worker threads (0 = all cores) or, for `bench`, a
@@ -31,6 +34,7 @@ ABSL_DECLARE_FLAG(doomscope::ThreadCounts, threads);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, tokenizer);
+ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, markdown);
 ABSL_DECLARE_FLAG(std::string, html);
 ABSL_DECLARE_FLAG(std::string, out);
@@ -40,6 +44,8 @@ ABSL_DECLARE_FLAG(std::string, shared);
 namespace doomscope {
 // The ../shared folder: --shared, else $DOOMSCOPE_SHARED, else "../shared".
 std::string SharedDir();
+// --dtype for commands that load a model: nullopt when not given.
+absl::StatusOr<std::optional<engine::DType>> LoadDTypeFlag();
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_RUNNERS_COMMON_FLAGS_H_

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -245,7 +246,9 @@ int RunBench(const std::vector<std::string>& args) {
   const Settings& s = *settings;
 
   // The tokenizer is not needed: prompts are token ids and stop tokens are ignored.
-  absl::StatusOr<engine::ModelWeights> weights = engine::LoadModelWeights(model_path);
+  absl::StatusOr<std::optional<engine::DType>> load_dtype = LoadDTypeFlag();
+  if (!load_dtype.ok()) return Fail(kExitBadInput, std::string(load_dtype.status().message()));
+  absl::StatusOr<engine::ModelWeights> weights = engine::LoadModelWeights(model_path, *load_dtype);
   if (!weights.ok()) return Fail(kExitBadInput, std::string(weights.status().message()));
   const engine::DType dtype = weights->layers[0].wq.dtype;
   engine::Rng rng(12345);
@@ -316,9 +319,9 @@ Command BenchCommand() {
   return Command{
       .name = "bench",
       .summary = "Engine speed per thread count and batch size, as shares of the machine's measured rooflines",
-      .usage = "doomscope bench --model PATH [--batch 1,8,32,64] [--threads 1,2,4] [--prompt-tokens 512] "
-               "[--gen-tokens 128] [--repeat 3] [--json]",
-      .flags = {"model", "batch", "threads", "prompt_tokens", "gen_tokens", "repeat", "json"},
+      .usage = "doomscope bench --model PATH [--dtype f32|f16|bf16|q8_0] [--batch 1,8,32,64] [--threads 1,2,4] "
+               "[--prompt-tokens 512] [--gen-tokens 128] [--repeat 3] [--json]",
+      .flags = {"model", "dtype", "batch", "threads", "prompt_tokens", "gen_tokens", "repeat", "json"},
       .run = RunBench,
   };
 }
