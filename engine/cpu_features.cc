@@ -1,7 +1,12 @@
 #include "engine/cpu_features.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "absl/strings/str_cat.h"
 
@@ -12,6 +17,15 @@ const CpuFeatures& HostCpuFeatures() {
     CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
+    unsigned max_leaf = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid(0, &max_leaf, &ebx, &ecx, &edx) != 0) {
+      char name[13] = {};
+      std::memcpy(name, &ebx, 4);
+      std::memcpy(name + 4, &edx, 4);
+      std::memcpy(name + 8, &ecx, 4);
+      if (std::strcmp(name, "GenuineIntel") == 0) f.vendor = CpuVendor::kIntel;
+      if (std::strcmp(name, "AuthenticAMD") == 0) f.vendor = CpuVendor::kAmd;
+    }
     f.avx2 = __builtin_cpu_supports("avx2");
     f.fma = __builtin_cpu_supports("fma");
     f.f16c = __builtin_cpu_supports("f16c");
@@ -25,6 +39,15 @@ const CpuFeatures& HostCpuFeatures() {
     return f;
   }();
   return features;
+}
+
+const char* CpuVendorName(CpuVendor v) {
+  switch (v) {
+    case CpuVendor::kIntel: return "intel";
+    case CpuVendor::kAmd: return "amd";
+    case CpuVendor::kOther: break;
+  }
+  return "other";
 }
 
 const char* IsaName(Isa isa) {

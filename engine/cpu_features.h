@@ -14,7 +14,10 @@
 
 namespace doomscope::engine {
 
+enum class CpuVendor { kOther, kIntel, kAmd };
+
 struct CpuFeatures {
+  CpuVendor vendor = CpuVendor::kOther;  // CPUID leaf 0's vendor string
   bool avx2 = false;
   bool fma = false;
   bool f16c = false;
@@ -27,6 +30,7 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& HostCpuFeatures();
+const char* CpuVendorName(CpuVendor v);  // "intel", "amd", "other"
 
 // Kernel instruction-set levels, lowest first.
 enum class Isa { kScalar, kAvx2, kAvx512 };

@@ -3,13 +3,17 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/synth_model.h"
 
 ABSL_FLAG(std::string, input, "", "Input file (JSON Lines).");
 ABSL_FLAG(std::string, output, "", "Output file; written to a temporary file and renamed at the end.");
 ABSL_FLAG(bool, json, false, "Print the summary as JSON instead of a table.");
-ABSL_FLAG(int, threads, 0, "Worker threads (0 = all cores).");
+ABSL_FLAG(doomscope::ThreadCounts, threads, doomscope::ThreadCounts{},
+          "Worker threads (0 = all cores); bench takes a list to compare (1,2,4).");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(std::string, model, "", "Model checkpoint: GGUF file, llama2.c .bin, or HF folder.");
 ABSL_FLAG(std::string, tokenizer, "",
@@ -25,6 +29,23 @@ ABSL_FLAG(std::string, suite, "", "Suite config (textproto).");
 ABSL_FLAG(std::string, shared, "", "The shared data folder (default $DOOMSCOPE_SHARED, else ../shared).");
 
 namespace doomscope {
+
+bool AbslParseFlag(absl::string_view text, ThreadCounts* out, std::string* error) {
+  ThreadCounts parsed;
+  parsed.counts.clear();
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int n;
+    if (!absl::SimpleAtoi(part, &n) || n < 0 || n > 4096) {
+      *error = absl::StrCat("'", part, "' is not a thread count (0 = all cores, else 1..4096)");
+      return false;
+    }
+    parsed.counts.push_back(n);
+  }
+  *out = std::move(parsed);
+  return true;
+}
+
+std::string AbslUnparseFlag(const ThreadCounts& t) { return absl::StrJoin(t.counts, ","); }
 
 absl::StatusOr<std::optional<engine::DType>> LoadDTypeFlag() {
   const std::string text = absl::GetFlag(FLAGS_dtype);

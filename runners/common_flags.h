@@ -5,18 +5,32 @@
 #define DOOMSCOPE_RUNNERS_COMMON_FLAGS_H_
 
 #include <cstdint>
-#include <string>
-
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "engine/model_weights.h"
+
+namespace doomscope {
+// --threads: a count of worker threads (0 = all cores) or, for `bench`, a
+// comma-separated list of counts to compare ("1,2,4"). Commands that run one
+// count read it as an int: a list reads as -1, which they refuse
+// ("--threads must be >= 0").
+struct ThreadCounts {
+  std::vector<int> counts = {0};
+  operator int() const { return counts.size() == 1 ? counts[0] : -1; }  // NOLINT: implicit on purpose
+};
+bool AbslParseFlag(absl::string_view text, ThreadCounts* out, std::string* error);
+std::string AbslUnparseFlag(const ThreadCounts& t);
+}  // namespace doomscope
 
 ABSL_DECLARE_FLAG(std::string, input);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(bool, json);
-ABSL_DECLARE_FLAG(int, threads);
+ABSL_DECLARE_FLAG(doomscope::ThreadCounts, threads);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, tokenizer);

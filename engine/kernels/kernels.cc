@@ -1,5 +1,7 @@
 #include "engine/kernels/kernels.h"
 
+#include "engine/kernels/attention.h"
+
 namespace doomscope::engine::kernels {
 
 PackedMatrix::PackedMatrix(size_t bytes) : storage_(new std::byte[bytes + 64]()), bytes_(bytes) {
@@ -8,6 +10,14 @@ PackedMatrix::PackedMatrix(size_t bytes) : storage_(new std::byte[bytes + 64]())
 }
 
 PackedMatrix NoPacking(const TensorView&) { return {}; }
+
+void AttentionQueriesOneByOne(const KernelTable& k, std::span<const AttentionQuery> queries, const float* keys,
+                              const float* values, int64_t stride, int head_dim, float* scores) {
+  for (const AttentionQuery& query : queries) {
+    k.attention_head(query.q, keys, values, stride, query.n_pos, head_dim, scores, query.out);
+    scores += query.n_pos;
+  }
+}
 
 const KernelTable& KernelsFor(Isa isa) {
   switch (isa) {

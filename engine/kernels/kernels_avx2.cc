@@ -10,8 +10,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
+#include "engine/kernels/tuning.h"
 #include "engine/kernels/vec_avx2.h"
 
 namespace doomscope::engine::kernels {
@@ -51,6 +54,7 @@ struct Avx2 {
 
 void Matmul(const MatmulArgs& a) {
   if (a.w.dtype == DType::kQ8_0) return MatmulQ8Avx2(a);
+  if (a.w.dtype == DType::kBF16 && !a.bf16_f32_activations) return MatmulBf16Avx2(a);
   MatmulAny<Avx2>(a);
 }
 
@@ -262,6 +266,39 @@ float FmaLoop(int64_t iterations) {
   return Hsum8(s);
 }
 
+// The AVX2 Q8_0 kernel's multiply-adds: vpmaddubsw (32 int8 products summed
+// in pairs) then vpmaddwd against ones, into int32 accumulators. Each chain
+// has its own weights (the products would otherwise be computed once), and
+// the activations change every iteration (or they would be hoisted).
+constexpr int kInt8Accumulators = 6;
+
+float MaddubsLoop(int64_t iterations) {
+  __m256i acc[kInt8Accumulators], w[kInt8Accumulators];
+#pragma GCC unroll 32
+  for (int j = 0; j < kInt8Accumulators; ++j) {
+    acc[j] = _mm256_set1_epi32(j);
+    w[j] = _mm256_set1_epi8(static_cast<char>(j + 1));
+  }
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i x = _mm256_set1_epi8(-2);
+  for (int64_t i = 0; i < iterations; ++i) {
+    x = _mm256_xor_si256(x, ones);
+#pragma GCC unroll 32
+    for (int j = 0; j < kInt8Accumulators; ++j) {
+      acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(_mm256_maddubs_epi16(w[j], x), ones));
+    }
+  }
+  __m256i s = acc[0];
+#pragma GCC unroll 32
+  for (int j = 1; j < kInt8Accumulators; ++j) s = _mm256_add_epi32(s, acc[j]);
+  return static_cast<float>(_mm256_extract_epi32(s, 0));
+}
+
+PeakLoop Peak(DType dtype) {
+  if (dtype == DType::kQ8_0) return PeakLoop{"int8 maddubs", MaddubsLoop, 2 * 32 * kInt8Accumulators};
+  return PeakLoop{"fp32 FMA", FmaLoop, 2 * 8 * kFmaAccumulators};
+}
+
 float SumFloats(const float* x, size_t n) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
@@ -286,11 +323,15 @@ const KernelTable& Avx2Kernels() {
       .pack = NoPacking,
       .rmsnorm = avx2_impl::RmsNorm,
       .attention_head = avx2_impl::AttentionHead,
+      .attention_queries =
+          [](std::span<const AttentionQuery> queries, const float* k, const float* v, int64_t stride, int head_dim,
+             float* scores) { AttentionQueriesOneByOne(Avx2Kernels(), queries, k, v, stride, head_dim, scores); },
       .swiglu = avx2_impl::SwiGlu,
       .add = avx2_impl::Add,
       .softmax = avx2_impl::Softmax,
       .fma_loop = avx2_impl::FmaLoop,
       .fma_flops_per_iteration = 2 * 8 * avx2_impl::kFmaAccumulators,
+      .peak_loop = avx2_impl::Peak,
       .sum_floats = avx2_impl::SumFloats,
   };
   return table;

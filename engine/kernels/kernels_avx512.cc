@@ -1,13 +1,13 @@
 // AVX-512 kernels (16 float lanes, 32 vector registers) for the matrix
-// multiply and the bench loops; the vector helpers whose work is only a head or
-// a hidden row wide (RMSNorm, attention, SwiGLU) reuse the AVX2 ones, which
-// every AVX-512 CPU runs. Compiled with the AVX-512 flags of
+// multiply, attention (attention_avx512.cc) and the bench loops; the vector
+// helpers whose work is only a hidden row wide (RMSNorm, SwiGLU) reuse the
+// AVX2 ones, which every AVX-512 CPU runs. Compiled with the AVX-512 flags of
 // engine/CMakeLists.txt and only called when CPUID reports AVX-512 F/BW/VL/DQ.
 //
-// Why no BF16 dot instructions: they would round float activations to bf16,
-// changing the numerics of the float weight types. Q8_0 uses the VNNI integer
-// kernel (matmul_q8_avx512.cc, weights packed once per model) where the CPU
-// has VNNI, else the AVX2 one.
+// BF16 weights use the dot-product instruction where the CPU has AVX512_BF16
+// (matmul_bf16_avx512.cc), else the AVX2 emulation of the same arithmetic.
+// Q8_0 uses the VNNI integer kernel (matmul_q8_avx512.cc, weights packed once
+// per model) where the CPU has VNNI, else the AVX2 one.
 
 // GCC 12's AVX-512 intrinsics make their "undefined" pass-through registers by
 // self-initialization, and -Wuninitialized reports every inlined use (GCC bug
@@ -25,8 +25,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
+#include "engine/kernels/tuning.h"
 #include "engine/kernels/vec_avx2.h"
 
 namespace doomscope::engine::kernels {
@@ -72,29 +75,66 @@ struct Avx512 {
 
 void Matmul(const MatmulArgs& a) {
   static const bool vnni = HostCpuFeatures().avx512vnni;
+  static const bool bf16 = HostCpuFeatures().avx512bf16;
   if (a.w.dtype == DType::kQ8_0) return vnni ? MatmulQ8Avx512Vnni(a) : MatmulQ8Avx2(a);
+  if (a.w.dtype == DType::kBF16 && !a.bf16_f32_activations) return bf16 ? MatmulBf16Avx512Dot(a) : MatmulBf16Avx2(a);
   MatmulAny<Avx512>(a);
 }
 
 constexpr int kFmaAccumulators = 24;
 
-float FmaLoop(int64_t iterations) {
-  // Independent chains, more than FMA latency x throughput, unrolled so
-  // every accumulator stays in a register (the compiler cannot fold the
-  // float recurrence away without fast-math).
-  __m512 acc[kFmaAccumulators];
+// The bench's peak loops: kChains independent chains acc[j] = step(acc[j]),
+// more than the instruction's latency x throughput, unrolled so every
+// accumulator stays in a register, then combined (the compiler cannot fold
+// a float recurrence away without fast-math, nor an integer one it cannot see
+// the end of).
+template <class V, int kChains, class Init, class Step, class Combine>
+V RunChains(int64_t iterations, Init init, Step step, Combine combine) {
+  V acc[kChains];
 #pragma GCC unroll 32
-  for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j + 1));
-  const __m512 a = _mm512_set1_ps(0.999999f);
-  const __m512 b = _mm512_set1_ps(1e-7f);
+  for (int j = 0; j < kChains; ++j) acc[j] = init(j);
   for (int64_t i = 0; i < iterations; ++i) {
 #pragma GCC unroll 32
-    for (int j = 0; j < kFmaAccumulators; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    for (int j = 0; j < kChains; ++j) acc[j] = step(acc[j]);
   }
-  __m512 s = acc[0];
+  V s = acc[0];
 #pragma GCC unroll 32
-  for (int j = 1; j < kFmaAccumulators; ++j) s = _mm512_add_ps(s, acc[j]);
-  return Avx512::Hsum(s);
+  for (int j = 1; j < kChains; ++j) s = combine(s, acc[j]);
+  return s;
+}
+
+__m512 DistinctFloats(int j) { return _mm512_set1_ps(0.001f * static_cast<float>(j + 1)); }
+
+float FmaLoop(int64_t iterations) {
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  return Avx512::Hsum(RunChains<__m512, kFmaAccumulators>(
+      iterations, DistinctFloats, [&](__m512 acc) { return _mm512_fmadd_ps(acc, a, b); }, _mm512_add_ps));
+}
+
+// vpdpbusd (64 int8 multiply-adds into 16 int32 lanes) and vdpbf16ps (32
+// bf16 multiply-adds into 16 f32 lanes).
+constexpr int kDotAccumulators = 12;
+
+float VnniLoop(int64_t iterations) {
+  const __m512i w = _mm512_set1_epi8(3), x = _mm512_set1_epi8(-1);
+  return static_cast<float>(_mm512_reduce_add_epi32(RunChains<__m512i, kDotAccumulators>(
+      iterations, [](int j) { return _mm512_set1_epi32(j); },
+      [&](__m512i acc) { return _mm512_dpbusd_epi32(acc, w, x); }, _mm512_add_epi32)));
+}
+
+float Bf16DotLoop(int64_t iterations) {
+  const __m512bh w = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3F80));  // 1.0
+  const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi16(0x3380));  // 2^-24
+  return Avx512::Hsum(RunChains<__m512, kDotAccumulators>(
+      iterations, DistinctFloats, [&](__m512 acc) { return _mm512_dpbf16_ps(acc, w, x); }, _mm512_add_ps));
+}
+
+PeakLoop Peak(DType dtype) {
+  const CpuFeatures& f = HostCpuFeatures();
+  if (dtype == DType::kQ8_0 && f.avx512vnni) return PeakLoop{"int8 VNNI", VnniLoop, 2 * 64 * kDotAccumulators};
+  if (dtype == DType::kBF16 && f.avx512bf16) return PeakLoop{"bf16 dot", Bf16DotLoop, 2 * 32 * kDotAccumulators};
+  if (dtype == DType::kQ8_0 || dtype == DType::kBF16) return Avx2Kernels().peak_loop(dtype);  // the AVX2 kernels run them
+  return PeakLoop{"fp32 FMA", FmaLoop, 2 * 16 * kFmaAccumulators};
 }
 
 float SumFloats(const float* x, size_t n) {
@@ -119,9 +159,12 @@ const KernelTable& Avx512Kernels() {
     KernelTable t = Avx2Kernels();
     t.isa = Isa::kAvx512;
     t.matmul = avx512_impl::Matmul;
+    t.attention_head = AttentionHeadAvx512;
+    t.attention_queries = AttentionQueriesAvx512;
     t.pack = HostCpuFeatures().avx512vnni ? PackQ8ForVnni : NoPacking;
     t.fma_loop = avx512_impl::FmaLoop;
     t.fma_flops_per_iteration = 2 * 16 * avx512_impl::kFmaAccumulators;
+    t.peak_loop = avx512_impl::Peak;
     t.sum_floats = avx512_impl::SumFloats;
     return t;
   }();

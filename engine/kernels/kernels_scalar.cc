@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/kernels.h"
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
 #include "engine/quantize.h"
 
@@ -47,7 +49,7 @@ void Matmul(const MatmulArgs& a) {
   switch (a.w.dtype) {
     case DType::kF32: return MatmulTyped<DType::kF32>(a);
     case DType::kF16: return MatmulTyped<DType::kF16>(a);
-    case DType::kBF16: return MatmulTyped<DType::kBF16>(a);
+    case DType::kBF16: return a.bf16_f32_activations ? MatmulTyped<DType::kBF16>(a) : MatmulBf16Scalar(a);
     case DType::kQ8_0: return MatmulQ8Scalar(a);
   }
 }
@@ -119,6 +121,8 @@ float FmaLoop(int64_t iterations) {
   return s;
 }
 
+PeakLoop Peak(DType) { return PeakLoop{"fp32 multiply-add", FmaLoop, 2 * kScalarAccumulators}; }
+
 float SumFloats(const float* x, size_t n) {
   float acc[4] = {0, 0, 0, 0};
   size_t i = 0;
@@ -138,11 +142,15 @@ const KernelTable& ScalarKernels() {
       .pack = NoPacking,
       .rmsnorm = RmsNorm,
       .attention_head = AttentionHead,
+      .attention_queries =
+          [](std::span<const AttentionQuery> queries, const float* k, const float* v, int64_t stride, int head_dim,
+             float* scores) { AttentionQueriesOneByOne(ScalarKernels(), queries, k, v, stride, head_dim, scores); },
       .swiglu = SwiGlu,
       .add = Add,
       .softmax = Softmax,
       .fma_loop = FmaLoop,
       .fma_flops_per_iteration = 2 * kScalarAccumulators,
+      .peak_loop = Peak,
       .sum_floats = SumFloats,
   };
   return table;

@@ -26,14 +26,16 @@
 #include <vector>
 
 #include "engine/kernels/matmul_q8.h"
+#include "engine/kernels/tuning.h"
 
 namespace doomscope::engine::kernels {
 namespace {
 
 constexpr int kSliceBytes = 4 * kQ8GroupRows;            // 64: one register
 constexpr int kBlockQuantBytes = 8 * kSliceBytes;        // 512
-// Streaming distance ahead of the current block, per group: measured on
-// smollm2-135m batch-1 decode, 4 KiB gives ~10% over none.
+// Streaming distance ahead of the current block, per group, when streaming
+// interleaved (tuning.h): measured on smollm2-135m batch-1 decode on a Xeon,
+// 4 KiB gives ~10% over none.
 constexpr int kPrefetchBytes = 4096;
 constexpr int kMaxCols = 4;                              // activation rows per tile
 // Groups per tile: with few activation rows more groups keep enough
@@ -55,9 +57,11 @@ inline int32_t Load4(const int8_t* p) {
 
 // G groups (16 G weight rows) times C activation rows, all blocks.
 // `w` is the first group; `mask[g]` the lanes of group g to write.
+// Streaming tiles prefetch each group's lines `l1_prefetch` bytes ahead into L1
+// and `l2_prefetch` into L2 (0: not).
 template <int G, int C>
 void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x, float* y, int64_t ldy,
-          const __mmask16* mask, bool accumulate) {
+          const __mmask16* mask, bool accumulate, int64_t l1_prefetch, int64_t l2_prefetch) {
   __m512 acc[G][C];
 #pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
@@ -74,14 +78,17 @@ void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow
       for (int g = 0; g < G; ++g) dot[g][c] = init;
     }
     const std::byte* quants = w + b * kBlockQuantBytes;
-    if constexpr (C <= 2) {
+    if (l1_prefetch > 0 || l2_prefetch > 0) {
       // Streaming (each weight used once or twice): run ahead of the hardware
       // prefetcher, a block's eight lines per group.
 #pragma GCC unroll 16
       for (int g = 0; g < G; ++g) {
-        const char* ahead = reinterpret_cast<const char*>(quants + g * stride) + kPrefetchBytes;
+        const char* block = reinterpret_cast<const char*>(quants + g * stride);
 #pragma GCC unroll 8
-        for (int s = 0; s < 8; ++s) _mm_prefetch(ahead + s * kSliceBytes, _MM_HINT_T0);
+        for (int s = 0; s < 8; ++s) {
+          if (l1_prefetch > 0) _mm_prefetch(block + l1_prefetch + s * kSliceBytes, _MM_HINT_T0);
+          if (l2_prefetch > 0) _mm_prefetch(block + l2_prefetch + s * kSliceBytes, _MM_HINT_T1);
+        }
       }
     }
 #pragma GCC unroll 8
@@ -121,19 +128,19 @@ void Tile(const std::byte* w, size_t stride, int64_t blocks, const ActivationRow
 
 template <int C, int G = MaxGroups(C)>
 void TileGroups(int groups, const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x, float* y,
-                int64_t ldy, const __mmask16* mask, bool accumulate) {
+                int64_t ldy, const __mmask16* mask, bool accumulate, int64_t l1_prefetch, int64_t l2_prefetch) {
   if constexpr (G >= 1) {
-    if (groups == G) return Tile<G, C>(w, stride, blocks, x, y, ldy, mask, accumulate);
-    return TileGroups<C, G - 1>(groups, w, stride, blocks, x, y, ldy, mask, accumulate);
+    if (groups == G) return Tile<G, C>(w, stride, blocks, x, y, ldy, mask, accumulate, l1_prefetch, l2_prefetch);
+    return TileGroups<C, G - 1>(groups, w, stride, blocks, x, y, ldy, mask, accumulate, l1_prefetch, l2_prefetch);
   }
 }
 
 template <int C = kMaxCols>
 void TileAny(int groups, int cols, const std::byte* w, size_t stride, int64_t blocks, const ActivationRow* x,
-             float* y, int64_t ldy, const __mmask16* mask, bool accumulate) {
+             float* y, int64_t ldy, const __mmask16* mask, bool accumulate, int64_t l1_prefetch, int64_t l2_prefetch) {
   if constexpr (C >= 1) {
-    if (cols == C) return TileGroups<C>(groups, w, stride, blocks, x, y, ldy, mask, accumulate);
-    return TileAny<C - 1>(groups, cols, w, stride, blocks, x, y, ldy, mask, accumulate);
+    if (cols == C) return TileGroups<C>(groups, w, stride, blocks, x, y, ldy, mask, accumulate, l1_prefetch, l2_prefetch);
+    return TileAny<C - 1>(groups, cols, w, stride, blocks, x, y, ldy, mask, accumulate, l1_prefetch, l2_prefetch);
   }
 }
 
@@ -197,12 +204,19 @@ void MatmulQ8Avx512Vnni(const MatmulArgs& a) {
   // Activation rows in blocks that stay in L2 (about 1.25 bytes a value)
   // while the weight groups pass.
   const int64_t row_bytes = a.w.cols + 8 * blocks;
-  const int block_rows = std::max<int>(kMaxCols, static_cast<int>(256 * 1024 / row_bytes) / kMaxCols * kMaxCols);
+  const int block_rows = std::max<int>(
+      kMaxCols, static_cast<int>(HostMatmulTuning().l2_bytes / 4 / row_bytes) / kMaxCols * kMaxCols);
+  const bool sequential = HostMatmulTuning().streaming == Streaming::kSequential;
   const int n = a.n_rows;
   for (int n0 = 0; n0 < n; n0 += block_rows) {
     const int nb = std::min(block_rows, n - n0);
     const int cols = std::min(kMaxCols, nb);
-    const int64_t tile_groups = MaxGroups(cols);
+    // One or two activation rows stream the weights (tuning.h): one group at
+    // a time, or several side by side with a software prefetch.
+    const bool stream = cols <= 2;
+    const int64_t tile_groups = stream && sequential ? 1 : MaxGroups(cols);
+    const int64_t l1_prefetch = stream && !sequential ? kPrefetchBytes : 0;
+    const int64_t l2_prefetch = stream && sequential ? HostMatmulTuning().l2_prefetch_bytes : 0;
     for (int64_t g = g0; g < g1; g += tile_groups) {
       const int gg = static_cast<int>(std::min(tile_groups, g1 - g));
       __mmask16 mask[4];
@@ -211,7 +225,7 @@ void MatmulQ8Avx512Vnni(const MatmulArgs& a) {
       for (int c = 0; c < nb; c += cols) {
         const int cc = std::min(cols, nb - c);
         TileAny(gg, cc, w, stride, blocks, s.rows.data() + n0 + c, a.y + (n0 + c) * a.ldy + g * kQ8GroupRows,
-                a.ldy, mask, a.accumulate);
+                a.ldy, mask, a.accumulate, l1_prefetch, l2_prefetch);
       }
     }
   }

@@ -5,12 +5,15 @@
 // or f32 panel) that computed it.
 #include "engine/kernels/kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "engine/kernels/matmul_bf16.h"
 #include "engine/kernels/matmul_q8.h"
 #include "engine/quantize.h"
 #include "gtest/gtest.h"
@@ -70,18 +73,28 @@ TestMatrix MakeMatrix(DType dtype, int64_t rows, int64_t cols, uint32_t seed) {
   return m;
 }
 
-std::vector<float> RunMatmul(const KernelTable& k, TensorView w, const std::vector<float>& x, int n,
-                             int64_t row_begin = 0, int64_t row_end = -1) {
-  std::vector<float> y(static_cast<size_t>(n * w.rows), -12345.0f);
+// The product of w's rows [row_begin, row_end) (all when row_end < 0) and the
+// n rows of x, written to y (n rows of w.rows), as the forward pass calls it.
+MatmulArgs Args(TensorView w, const std::vector<float>& x, int n, float* y, int64_t row_begin = 0,
+                int64_t row_end = -1, bool accumulate = false) {
   MatmulArgs a;
   a.w = w;
   a.x = x.data();
   a.ldx = w.cols;
   a.n_rows = n;
-  a.y = y.data();
+  a.y = y;
   a.ldy = w.rows;
   a.row_begin = row_begin;
   a.row_end = row_end < 0 ? w.rows : row_end;
+  a.accumulate = accumulate;
+  return a;
+}
+
+std::vector<float> RunMatmul(const KernelTable& k, TensorView w, const std::vector<float>& x, int n,
+                             int64_t row_begin = 0, int64_t row_end = -1, bool bf16_f32_activations = false) {
+  std::vector<float> y(static_cast<size_t>(n * w.rows), -12345.0f);
+  MatmulArgs a = Args(w, x, n, y.data(), row_begin, row_end);
+  a.bf16_f32_activations = bf16_f32_activations;
   k.matmul(a);
   return y;
 }
@@ -159,7 +172,8 @@ TEST_P(KernelIsaTest, MatmulIsBitIdenticalAcrossBatchSizesAndRowSplits) {
 }
 
 // fp16 and bf16 convert exactly, so such a matrix gives the same bits as the
-// f32 matrix of its values, in every batch size (both paths).
+// f32 matrix of its values, in every batch size (both paths); for bf16 that
+// is the arithmetic MatmulArgs::bf16_f32_activations selects.
 TEST_P(KernelIsaTest, HalfWeightsGiveTheBitsOfTheirExactF32Values) {
   for (DType dtype : {DType::kF16, DType::kBF16}) {
     const int64_t K = 96, M = 23;
@@ -169,7 +183,7 @@ TEST_P(KernelIsaTest, HalfWeightsGiveTheBitsOfTheirExactF32Values) {
     const TensorView f32{DType::kF32, M, K, f32_bytes.data()};
     for (int N : {1, 2, 3, 9}) {
       const std::vector<float> x = RandomFloats(static_cast<size_t>(N * K), 100 + N);
-      const std::vector<float> a = RunMatmul(Simd(), m.view(), x, N);
+      const std::vector<float> a = RunMatmul(Simd(), m.view(), x, N, 0, -1, /*bf16_f32_activations=*/true);
       const std::vector<float> b = RunMatmul(Simd(), f32, x, N);
       for (size_t i = 0; i < a.size(); ++i) {
         ASSERT_TRUE(SameBits(a[i], b[i])) << DTypeName(dtype) << " N=" << N << " i=" << i << ": " << a[i]
@@ -205,8 +219,8 @@ TEST_P(KernelIsaTest, RmsNormMatchesScalar) {
 }
 
 TEST_P(KernelIsaTest, AttentionHeadMatchesScalar) {
-  for (int head_dim : {6, 8, 12, 64, 72}) {
-    for (int n_pos : {1, 2, 7, 8, 9, 17, 64, 130}) {
+  for (int head_dim : {6, 8, 12, 16, 32, 48, 64, 72, 80, 96, 128, 256}) {
+    for (int n_pos : {1, 2, 7, 8, 9, 15, 16, 17, 33, 64, 130}) {
       const int64_t stride = head_dim + 3;  // rows need not be packed
       const std::vector<float> q = RandomFloats(head_dim, 1);
       const std::vector<float> k = RandomFloats(n_pos * stride, 2, 2.0f);
@@ -217,6 +231,48 @@ TEST_P(KernelIsaTest, AttentionHeadMatchesScalar) {
       Simd().attention_head(q.data(), k.data(), v.data(), stride, n_pos, head_dim, scores.data(), got.data());
       for (int i = 0; i < head_dim; ++i) {
         ASSERT_NEAR(got[i], want[i], 1e-5) << "head_dim " << head_dim << " n_pos " << n_pos << " i " << i;
+      }
+    }
+  }
+}
+
+// Many queries over one head's keys and values, each with its own length (a
+// prefill's causal rows; the query heads of a group, all of one length), with
+// lengths that cross the kernels' position blocks (64 to 1,024 positions,
+// depending on the head size), for every head size the AVX-512 kernel has a
+// path for and some it hands to AVX2: every query's output is the same
+// table's attention_head, bit for bit, and the scalar reference's within the
+// attention test's tolerance.
+TEST_P(KernelIsaTest, AttentionQueriesGiveEachQueryTheHeadBits) {
+  for (int head_dim : {8, 16, 32, 48, 64, 72, 80, 96, 128, 256}) {
+    for (std::vector<int> lengths : {std::vector<int>{1}, {5, 5, 5}, {300, 301, 302, 303, 304, 305, 306},
+                                     {17, 1, 64, 33}, {700, 2, 129}, {257, 256, 255}, {1100, 3, 1029}}) {
+      const int64_t stride = head_dim + 5;
+      const int max_pos = *std::max_element(lengths.begin(), lengths.end());
+      const std::vector<float> k = RandomFloats(static_cast<size_t>(max_pos * stride), 11, 2.0f);
+      const std::vector<float> v = RandomFloats(static_cast<size_t>(max_pos * stride), 12);
+      const std::vector<float> q = RandomFloats(lengths.size() * head_dim, 13);
+      std::vector<float> got(lengths.size() * head_dim, 99.0f), want(head_dim), reference(head_dim);
+      std::vector<AttentionQuery> queries;
+      int total = 0;
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        queries.push_back(AttentionQuery{q.data() + i * head_dim, lengths[i], got.data() + i * head_dim});
+        total += lengths[i];
+      }
+      std::vector<float> scores(total, 99.0f);
+      Simd().attention_queries(queries, k.data(), v.data(), stride, head_dim, scores.data());
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        std::vector<float> one(lengths[i]);
+        Simd().attention_head(queries[i].q, k.data(), v.data(), stride, lengths[i], head_dim, one.data(), want.data());
+        ScalarKernels().attention_head(queries[i].q, k.data(), v.data(), stride, lengths[i], head_dim, one.data(),
+                                       reference.data());
+        for (int d = 0; d < head_dim; ++d) {
+          ASSERT_TRUE(SameBits(got[i * head_dim + d], want[d]))
+              << "head_dim " << head_dim << " query " << i << " of length " << lengths[i] << " d " << d << ": "
+              << got[i * head_dim + d] << " vs " << want[d];
+          ASSERT_NEAR(got[i * head_dim + d], reference[d], 1e-5)
+              << "head_dim " << head_dim << " query " << i << " of length " << lengths[i] << " d " << d;
+        }
       }
     }
   }
@@ -337,16 +393,7 @@ TEST(Q8VnniTest, GivesTheScalarBitsPackedOrNotForAnyRowRange) {
           if (begin >= end) continue;
           for (bool accumulate : {false, true}) {
             std::vector<float> want = start, raw = start, fast = start;
-            MatmulArgs a;
-            a.w = m.view();
-            a.x = x.data();
-            a.ldx = K;
-            a.n_rows = N;
-            a.ldy = M;
-            a.row_begin = begin;
-            a.row_end = end;
-            a.accumulate = accumulate;
-            a.y = want.data();
+            MatmulArgs a = Args(m.view(), x, N, want.data(), begin, end, accumulate);
             MatmulQ8Scalar(a);
             a.y = raw.data();
             MatmulQ8Avx512Vnni(a);
@@ -362,6 +409,209 @@ TEST(Q8VnniTest, GivesTheScalarBitsPackedOrNotForAnyRowRange) {
           }
         }
       }
+    }
+  }
+}
+
+// The BF16 dot arithmetic (matmul_bf16.h). Its paths: the scalar reference,
+// the AVX2 emulation (any AVX2 CPU) and vdpbf16ps (AVX512_BF16).
+struct Bf16Path {
+  const char* name;
+  bool available;
+  void (*matmul)(const MatmulArgs&);
+  void (*round)(const float*, int64_t, uint16_t*);
+};
+
+std::vector<Bf16Path> Bf16SimdPaths() {
+  return {{"avx2", IsaSupported(Isa::kAvx2), MatmulBf16Avx2, ActivationsToBf16Avx2},
+          {"avx512bf16", IsaSupported(Isa::kAvx512) && HostCpuFeatures().avx512bf16, MatmulBf16Avx512Dot,
+           ActivationsToBf16Avx512}};
+}
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+float FromBits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// Values over the whole exponent range, both signs, with zeros, denormals,
+// the smallest normals, infinities, NaNs and rounding ties mixed in.
+std::vector<float> EdgeAndRandomFloats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<float> v;
+  for (uint32_t u : {0x00000000u, 0x80000000u, 0x00000001u, 0x807FFFFFu, 0x00800000u, 0x80800000u, 0x7F7FFFFFu,
+                     0xFF7FFFFFu, 0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7F800001u, 0xFF812345u, 0x3F808000u,
+                     0x3F818000u, 0x3F808001u, 0x3F817FFFu, 0x7F7F8000u, 0x007F8000u, 0x00FF8000u}) {
+    v.push_back(FromBits(u));
+  }
+  while (v.size() < n) v.push_back(FromBits(static_cast<uint32_t>(rng())));
+  v.resize(n);
+  return v;
+}
+
+TEST(Bf16DotTest, ActivationRoundingIsTheInstructionsConversion) {
+  EXPECT_EQ(ActivationToBf16(1.0f), 0x3F80);
+  EXPECT_EQ(ActivationToBf16(FromBits(0x3F808000u)), 0x3F80);  // tie, even below
+  EXPECT_EQ(ActivationToBf16(FromBits(0x3F818000u)), 0x3F82);  // tie, odd below: up
+  EXPECT_EQ(ActivationToBf16(FromBits(0x3F808001u)), 0x3F81);
+  EXPECT_EQ(ActivationToBf16(FromBits(0x00000001u)), 0x0000);  // denormals: a zero of their sign
+  EXPECT_EQ(ActivationToBf16(FromBits(0x807FFFFFu)), 0x8000);
+  EXPECT_EQ(ActivationToBf16(FromBits(0x00800000u)), 0x0080);
+  EXPECT_EQ(ActivationToBf16(FromBits(0x7F7FFFFFu)), 0x7F80);  // rounds up to infinity
+  EXPECT_EQ(ActivationToBf16(FromBits(0xFF800000u)), 0xFF80);
+  EXPECT_EQ(ActivationToBf16(FromBits(0x7F800001u)), 0x7FC0);  // signalling NaN made quiet
+  EXPECT_EQ(ActivationToBf16(FromBits(0xFF812345u)), 0xFFC1);
+  const std::vector<float> x = EdgeAndRandomFloats(1 << 16, 3);
+  for (int64_t k : {int64_t{1} << 16, int64_t{1001}, int64_t{7}}) {
+    std::vector<uint16_t> want(static_cast<size_t>(Bf16PaddedLength(k)), 0xDEAD), got = want;
+    ActivationsToBf16Scalar(x.data(), k, want.data());
+    ASSERT_EQ(want.size() % 32, 0u);
+    for (int64_t i = k; i < Bf16PaddedLength(k); ++i) ASSERT_EQ(want[i], 0) << "padding " << i;
+    for (const Bf16Path& path : Bf16SimdPaths()) {
+      if (!path.available) continue;
+      std::fill(got.begin(), got.end(), 0xDEAD);
+      path.round(x.data(), k, got.data());
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(got[i], want[i]) << path.name << " k=" << k << " x=" << std::hexfloat << x[i];
+      }
+    }
+  }
+}
+
+// Every SIMD path gives the reference's bits: any K (tails of every length),
+// any row range (threads and heads cut rows anywhere), any batch (tiles of
+// every shape), with and without the residual add.
+TEST(Bf16DotTest, SimdGivesTheReferenceBitsForAnyRowRangeAndBatch) {
+  for (const Bf16Path& path : Bf16SimdPaths()) {
+    if (!path.available) {
+      std::printf("[ SKIPPED  ] bf16 path %s is not available on this CPU\n", path.name);
+      continue;
+    }
+    SCOPED_TRACE(path.name);
+    for (int64_t K : {1, 2, 31, 32, 33, 64, 95, 576}) {
+      for (int64_t M : {1, 7, 8, 9, 17, 37}) {
+        const TestMatrix m = MakeMatrix(DType::kBF16, M, K, static_cast<uint32_t>(13 * K + M));
+        for (int N : {1, 2, 3, 4, 5, 9, 13}) {
+          const std::vector<float> x = RandomFloats(static_cast<size_t>(N * K), static_cast<uint32_t>(N * 17 + K));
+          const std::vector<float> start = RandomFloats(static_cast<size_t>(N * M), 5);
+          for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, M}, {M / 3, M - M / 4}}) {
+            if (begin >= end) continue;
+            for (bool accumulate : {false, true}) {
+              std::vector<float> want = start, got = start;
+              MatmulArgs a = Args(m.view(), x, N, want.data(), begin, end, accumulate);
+              MatmulBf16Scalar(a);
+              a.y = got.data();
+              path.matmul(a);
+              for (size_t i = 0; i < want.size(); ++i) {
+                ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+                    << "K=" << K << " M=" << M << " N=" << N << " rows [" << begin << ", " << end
+                    << ") accumulate=" << accumulate << " i=" << i << ": " << want[i] << " vs " << got[i];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Products that underflow, denormal weights, sums in the denormal range,
+// infinities: the instruction's DAZ/FTZ behaviour, which the reference spells
+// out. Rows and activation rows each draw exponents from a class: the whole
+// range, or a narrow band around 2^-63 (products near the smallest normal,
+// 2^-126, so most lane sums and tree adds meet the flushing).
+TEST(Bf16DotTest, SimdGivesTheReferenceBitsAtTheEdgesOfTheRange) {
+  const int64_t M = 24, K = 67;
+  const int N = 6;
+  std::mt19937 rng(21);
+  auto exponent = [&](int cls) -> uint32_t {
+    if (cls == 0) return rng() % 255;        // anything but infinity/NaN exponents (255 below)
+    if (cls == 1) return 54 + rng() % 20;    // 2^-73 .. 2^-54
+    return rng() % 8 == 0 ? 255 : rng() % 255;
+  };
+  std::vector<std::byte> w(static_cast<size_t>(2 * M * K));
+  for (int64_t r = 0; r < M; ++r) {
+    for (int64_t k = 0; k < K; ++k) {
+      const uint32_t e = std::min<uint32_t>(exponent(r % 3 == 2 && k % 9 != 0 ? 1 : r % 3), r % 3 == 2 ? 255 : 254);
+      const uint16_t h = static_cast<uint16_t>(((rng() & 1) << 15) | (e << 7) | (rng() & 0x7F));
+      std::memcpy(w.data() + 2 * (r * K + k), &h, 2);
+    }
+  }
+  std::vector<float> x(static_cast<size_t>(N * K));
+  for (int n = 0; n < N; ++n) {
+    for (int64_t k = 0; k < K; ++k) {
+      const uint32_t e = std::min<uint32_t>(exponent(n % 2), 254);
+      x[n * K + k] = FromBits(((rng() & 1) << 31) | (e << 23) | (rng() & 0x7FFFFF));
+    }
+  }
+  const TensorView view{DType::kBF16, M, K, w.data()};
+  const std::vector<float> want = RunMatmul(ScalarKernels(), view, x, N);
+  int tiny_sums = 0;
+  for (float v : want) tiny_sums += v != 0.0f && std::fabs(v) < 0x1p-100f;
+  EXPECT_GT(tiny_sums, 10);  // the band rows do reach the bottom of the range
+  for (const Bf16Path& path : Bf16SimdPaths()) {
+    if (!path.available) continue;
+    std::vector<float> got(want.size());
+    path.matmul(Args(view, x, N, got.data()));
+    int nans = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (std::isnan(want[i])) {  // which NaN comes out is not part of the arithmetic
+        ASSERT_TRUE(std::isnan(got[i])) << path.name << " i=" << i;
+        ++nans;
+        continue;
+      }
+      ASSERT_EQ(Bits(got[i]), Bits(want[i])) << path.name << " i=" << i << ": " << std::hexfloat << want[i] << " vs "
+                                             << got[i];
+    }
+    EXPECT_LT(nans, static_cast<int>(want.size()) / 2);
+  }
+}
+
+// The corner of FTZ that rounding on the denormal grid gets wrong: lane 0
+// holds 2^-126 + 2^-149 after the first chunk, then adds -3 * 2^-150. The
+// exact 2^-126 - 2^-150 rounds to 2^-126 on the denormal grid, but x86 calls
+// it tiny (it is below 2^-126 with an unbounded exponent) and flushes it.
+TEST(Bf16DotTest, ResultJustBelowTheSmallestNormalIsFlushed) {
+  const int64_t K = 64;
+  std::vector<float> weights(K, 0.0f), x(K, 0.0f);
+  weights[1] = std::ldexp(1.0f, -63), x[1] = std::ldexp(1.0f, -63);    // odd: 2^-126
+  weights[0] = std::ldexp(1.0f, -75), x[0] = std::ldexp(1.0f, -74);    // even: 2^-149
+  weights[33] = std::ldexp(1.5f, -74), x[33] = -std::ldexp(1.0f, -75);  // odd of chunk 1: -3 * 2^-150
+  std::vector<std::byte> w(2 * K);
+  FloatsToBFloat16(weights, w);
+  const TensorView view{DType::kBF16, 1, K, w.data()};
+  const std::vector<float> want = RunMatmul(ScalarKernels(), view, x, 1);
+  EXPECT_EQ(Bits(want[0]), 0u) << std::hexfloat << want[0];
+  for (const Bf16Path& path : Bf16SimdPaths()) {
+    if (!path.available) continue;
+    std::vector<float> got(1, 7.0f);
+    path.matmul(Args(view, x, 1, got.data()));
+    EXPECT_EQ(Bits(got[0]), 0u) << path.name << ": " << std::hexfloat << got[0];
+  }
+}
+
+// What the rounding costs: the exact product of the bf16 weights and the f32
+// activations, within the activations' rounding (half a bf16 step, 2^-9
+// relative) plus f32 sums.
+TEST(Bf16DotTest, IsTheExactProductUpToActivationRounding) {
+  const int64_t K = 576, M = 9;
+  const TestMatrix m = MakeMatrix(DType::kBF16, M, K, 41);
+  const std::vector<float> x = RandomFloats(static_cast<size_t>(3 * K), 42);
+  const std::vector<float> got = RunMatmul(KernelsFor(DefaultIsa()), m.view(), x, 3);
+  for (int n = 0; n < 3; ++n) {
+    for (int64_t r = 0; r < M; ++r) {
+      double exact = 0, mag = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        exact += static_cast<double>(m.exact[r * K + k]) * x[n * K + k];
+        mag += std::fabs(m.exact[r * K + k] * x[n * K + k]);
+      }
+      ASSERT_NEAR(got[n * M + r], exact, mag * (0x1p-9 + 1e-6)) << "n=" << n << " r=" << r;
     }
   }
 }
