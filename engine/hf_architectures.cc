@@ -271,6 +271,7 @@ const HfArchitecture kArchitectures[] = {
         .lm_head = "lm_head.weight",
         .layer_prefix = "model.layers.",
         .layer_tensors = kLfm2Layer,
+        .ignored_layer_tensors = {},
     },
 };
 
