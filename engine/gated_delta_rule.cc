@@ -1,5 +1,7 @@
 #include "engine/gated_delta_rule.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,33 +14,11 @@ namespace {
 
 // Tokens whose normalized q and k a head task keeps at once.
 constexpr int kTokenBlock = kernels::kDeltaRuleChunk;
-
-float Silu(float x) { return x * (1.0f / (1.0f + std::exp(-x))); }
+// Tokens the conv takes at a time.
+constexpr int kConvTile = 16;
 
 // PyTorch's softplus (beta 1, threshold 20): x itself above 20.
 float Softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
-
-// out = x / |x| (F7, in the layer's style) times `scale`; the sum of squares
-// in float64, in increasing index.
-void L2Normalize(const float* x, int n, const GatedDeltaLayer& layer, float scale, float* out) {
-  double ss = 0.0;
-  for (int i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-  const double norm = layer.l2_style == L2NormStyle::kRsqrtOfSumPlusEps ? std::sqrt(ss + layer.l2_eps)
-                                                                         : std::max(std::sqrt(ss), double{layer.l2_eps});
-  const float inv = static_cast<float>(1.0 / norm);
-  for (int i = 0; i < n; ++i) out[i] = (x[i] * inv) * scale;
-}
-
-// In place: o = w * (o / sqrt(mean(o^2) + eps)) * silu(z) (F14), the mean as
-// the engine's RMSNorm forms it (float, increasing index).
-void GatedRmsNorm(float* o, const float* z, const float* w, int n, float eps) {
-  float ss = 0.0f;
-  for (int j = 0; j < n; ++j) ss += o[j] * o[j];
-  ss /= static_cast<float>(n);
-  ss += eps;
-  const float r = 1.0f / std::sqrt(ss);
-  for (int j = 0; j < n; ++j) o[j] = (w[j] * (o[j] * r)) * Silu(z[j]);
-}
 
 }  // namespace
 
@@ -62,27 +42,45 @@ absl::Status ValidateGatedDeltaShape(const GatedDeltaShape& s) {
   return absl::OkStatus();
 }
 
+std::vector<float> TapMajorConvWeight(std::span<const float> channel_major, int channels, int taps) {
+  std::vector<float> w(channel_major.size());
+  for (int c = 0; c < channels; ++c) {
+    for (int j = 0; j < taps; ++j) w[static_cast<size_t>(j) * channels + c] = channel_major[static_cast<size_t>(c) * taps + j];
+  }
+  return w;
+}
+
 void CopyGatedDeltaState(const GatedDeltaShape& shape, const GatedDeltaState& from, const GatedDeltaState& to) {
-  std::memcpy(to.conv, from.conv, shape.conv_state_floats() * sizeof(float));
+  // (A one-tap conv has no window: its pointers may be null.)
+  if (shape.conv_state_floats() > 0) std::memcpy(to.conv, from.conv, shape.conv_state_floats() * sizeof(float));
   std::memcpy(to.matrix, from.matrix, shape.matrix_state_floats() * sizeof(float));
 }
 
-void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const float* qkv, int64_t ld_qkv,
-                    int n, float* conv_window, int c_begin, int c_end, float* conv_out) {
+void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                    const float* qkv, int64_t ld_qkv, int n, float* conv_window, int c_begin, int c_end,
+                    float* conv_out) {
   const int taps = shape.conv_kernel;
   const int64_t channels = shape.conv_channels();
-  const float* w = layer.conv_weight;
   // Input row r of the sequence (r < 0: from the window).
   auto input = [&](int r) { return r < 0 ? conv_window + (r + taps - 1) * channels : qkv + r * ld_qkv; };
-  for (int t = 0; t < n; ++t) {
-    const float* x[kMaxGatedDeltaConvKernel];
-    for (int j = 0; j < taps; ++j) x[j] = input(t - taps + 1 + j);
-    float* o = conv_out + t * channels;
-    for (int c = c_begin; c < c_end; ++c) {
-      const float* wc = w + static_cast<int64_t>(c) * taps;
-      float sum = 0.0f;
-      for (int j = 0; j < taps; ++j) sum += wc[j] * x[j][c];
-      o[c] = Silu(sum);
+  // Tiles of tokens (whose rows stay in cache while every channel block of
+  // the range walks down them), the range cut where planes begin.
+  const int key_channels = 2 * shape.key_dim();
+  for (int t0 = 0; t0 < n; t0 += kConvTile) {
+    const int tile = std::min(kConvTile, n - t0);
+    const float* before[kMaxGatedDeltaConvKernel];
+    for (int j = 0; j + 1 < taps; ++j) before[j] = input(t0 - taps + 1 + j);
+    for (int c = c_begin; c < c_end;) {
+      const int plane = c < key_channels ? c / shape.head_k_dim
+                                         : 2 * shape.num_k_heads + (c - key_channels) / shape.head_v_dim;
+      const int plane_begin = c < key_channels ? plane * shape.head_k_dim
+                                               : key_channels + (plane - 2 * shape.num_k_heads) * shape.head_v_dim;
+      const GatedDeltaPlane where = GatedDeltaPlaneOf(shape, plane, n);
+      const int end = std::min(c_end, plane_begin + where.width);
+      kernels.conv_silu(before, qkv + t0 * ld_qkv, ld_qkv, tile, taps, layer.conv_weight, channels, c, end,
+                        conv_out + where.offset + static_cast<int64_t>(t0) * where.width + (c - plane_begin),
+                        where.width);
+      c = end;
     }
   }
   // The window keeps the last taps - 1 inputs. In increasing r, row r + n is
@@ -93,21 +91,29 @@ void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, 
   }
 }
 
+GatedDeltaPlane GatedDeltaPlaneOf(const GatedDeltaShape& shape, int plane, int n) {
+  const int64_t key_planes = 2 * static_cast<int64_t>(shape.num_k_heads);
+  if (plane < key_planes) return {plane * static_cast<int64_t>(n) * shape.head_k_dim, shape.head_k_dim};
+  return {key_planes * n * shape.head_k_dim + (plane - key_planes) * static_cast<int64_t>(n) * shape.head_v_dim,
+          shape.head_v_dim};
+}
+
 size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgorithm algorithm) {
   return static_cast<size_t>(kTokenBlock) * (2 * static_cast<size_t>(shape.head_k_dim) + 2) +
          kernels::DeltaRuleScratchFloats(shape.head_k_dim, shape.head_v_dim, algorithm);
 }
 
-void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
-                    const kernels::DeltaRuleKernels& kernels, DeltaRuleAlgorithm algorithm, const float* conv_out,
+void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                    DeltaRuleAlgorithm algorithm, const float* conv_out,
                     const GatedDeltaRows& rows, int head, float* matrix_state, float* out, int64_t ld_out,
                     std::span<float> scratch) {
   const int dk = shape.head_k_dim, dv = shape.head_v_dim;
-  const int64_t channels = shape.conv_channels();
-  const int64_t q_col = static_cast<int64_t>(shape.KeyHeadOf(head)) * dk;
-  const int64_t k_col = shape.key_dim() + q_col;
-  const int64_t v_col = 2 * static_cast<int64_t>(shape.key_dim()) + static_cast<int64_t>(head) * dv;
+  const int kh = shape.KeyHeadOf(head);
+  const float* q_plane = conv_out + GatedDeltaPlaneOf(shape, kh, rows.n).offset;
+  const float* k_plane = conv_out + GatedDeltaPlaneOf(shape, shape.num_k_heads + kh, rows.n).offset;
+  const float* v_plane = conv_out + GatedDeltaPlaneOf(shape, 2 * shape.num_k_heads + head, rows.n).offset;
   const float q_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dk)));  // F8
+  const bool clamp_norm = layer.l2_style == L2NormStyle::kMaxOfNormAndEps;
   float* k = scratch.data();
   float* q = k + kTokenBlock * dk;
   float* g = q + kTokenBlock * dk;
@@ -118,7 +124,7 @@ void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
   args.dv = dv;
   args.k = k;
   args.q = q;
-  args.ldv = channels;
+  args.ldv = dv;
   args.g = g;
   args.beta = beta;
   args.ldo = ld_out;
@@ -127,40 +133,49 @@ void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
   for (int t0 = 0; t0 < rows.n; t0 += kTokenBlock) {
     const int n = std::min(kTokenBlock, rows.n - t0);
     for (int t = 0; t < n; ++t) {
-      const float* row = conv_out + (t0 + t) * channels;
-      L2Normalize(row + q_col, dk, layer, q_scale, q + t * dk);
-      L2Normalize(row + k_col, dk, layer, 1.0f, k + t * dk);
+      const int64_t at = static_cast<int64_t>(t0 + t) * dk;
+      kernels.l2_normalize(q_plane + at, dk, layer.l2_eps, clamp_norm, q_scale, q + t * dk);
+      kernels.l2_normalize(k_plane + at, dk, layer.l2_eps, clamp_norm, 1.0f, k + t * dk);
       // F10, F11.
       g[t] = layer.decay_scale[head] * Softplus(rows.a[(t0 + t) * rows.ld_a + head] + layer.dt_bias[head]);
       beta[t] = 1.0f / (1.0f + std::exp(-rows.b[(t0 + t) * rows.ld_b + head]));
     }
     args.n = n;
-    args.v = conv_out + t0 * channels + v_col;
+    args.v = v_plane + static_cast<int64_t>(t0) * dv;
     args.out = out + t0 * ld_out + static_cast<int64_t>(head) * dv;
     rule(args);
     for (int t = 0; t < n; ++t) {
-      GatedRmsNorm(args.out + t * ld_out, rows.z + (t0 + t) * rows.ld_z + static_cast<int64_t>(head) * dv,
-                   layer.norm_weight, dv, layer.norm_eps);
+      kernels.gated_rms_norm(args.out + t * ld_out, rows.z + (t0 + t) * rows.ld_z + static_cast<int64_t>(head) * dv,
+                             layer.norm_weight, dv, layer.norm_eps);
     }
   }
 }
 
-void GatedDeltaSequence(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
-                        const kernels::DeltaRuleKernels& kernels, DeltaRuleAlgorithm algorithm,
-                        const GatedDeltaRows& rows, const GatedDeltaState& state, float* out, int64_t ld_out,
-                        int threads) {
+void GatedDeltaSequence(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                        DeltaRuleAlgorithm algorithm, const GatedDeltaRows& rows, const GatedDeltaState& state,
+                        float* out, int64_t ld_out, int threads, GatedDeltaWorkspace* workspace) {
   if (rows.n <= 0) return;
-  const int channels = shape.conv_channels();
-  std::vector<float> conv_out(static_cast<size_t>(rows.n) * channels);
-  GatedDeltaConv(shape, layer, rows.qkv, rows.ld_qkv, rows.n, state.conv, 0, channels, conv_out.data());
-  const size_t scratch_floats = GatedDeltaHeadScratchFloats(shape, algorithm);
+  GatedDeltaWorkspace own;
+  GatedDeltaWorkspace& w = workspace != nullptr ? *workspace : own;
   threads = std::max(1, std::min(threads, shape.num_v_heads));
+  const int channels = shape.conv_channels();
+  w.conv_out.resize(std::max(w.conv_out.size(), static_cast<size_t>(rows.n) * channels));
+  const size_t scratch_floats = GatedDeltaHeadScratchFloats(shape, algorithm);
+  if (w.head_scratch.size() < static_cast<size_t>(threads)) w.head_scratch.resize(threads);
+  for (std::vector<float>& s : w.head_scratch) s.resize(std::max(s.size(), scratch_floats));
+  float* conv_out = w.conv_out.data();
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<float> scratch(scratch_floats);
+    const int tid = omp_get_thread_num(), nthreads = omp_get_num_threads();
+    // Step 1 on this thread's share of the channels (16-aligned), then step 3.
+    const int per = (channels / nthreads + 15) / 16 * 16;
+    const int c0 = std::min(channels, tid * per), c1 = tid + 1 == nthreads ? channels : std::min(channels, c0 + per);
+    GatedDeltaConv(shape, layer, kernels, rows.qkv, rows.ld_qkv, rows.n, state.conv, c0, c1, conv_out);
+#pragma omp barrier
 #pragma omp for schedule(static)
     for (int h = 0; h < shape.num_v_heads; ++h) {
-      GatedDeltaHead(shape, layer, kernels, algorithm, conv_out.data(), rows, h, state.matrix, out, ld_out, scratch);
+      GatedDeltaHead(shape, layer, kernels, algorithm, conv_out, rows, h, state.matrix, out, ld_out,
+                     w.head_scratch[tid]);
     }
   }
 }

@@ -10,7 +10,7 @@
 // file is the per-sequence part: the causal conv1d over the q|k|v channels with
 // the sequence's window, SiLU, L2-normalized q and k, the per-head decay and
 // write strength, the gated delta rule on the per-head state matrix
-// (engine/kernels/delta_rule.h) and the gated RMSNorm.
+// and the gated RMSNorm (their kernels: engine/kernels/gated_delta.h).
 //
 // State: per sequence and linear layer, a GatedDeltaState (the conv window and
 // one state matrix per value head), zeros for a new sequence. It is plain
@@ -26,20 +26,22 @@
 //      its own state matrix and its own columns of the output rows.
 // Every output is the same bits whichever thread computed it, whatever else
 // the step holds, and (kRecurrent) whether the tokens came in one call
-// (prefill) or one per call (decode): see engine/kernels/delta_rule.h.
+// (prefill) or one per call (decode): see engine/kernels/gated_delta.h.
 #ifndef DOOMSCOPE_ENGINE_GATED_DELTA_RULE_H_
 #define DOOMSCOPE_ENGINE_GATED_DELTA_RULE_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "absl/status/status.h"
-#include "engine/kernels/delta_rule.h"
+#include "engine/kernels/gated_delta.h"
 
 namespace doomscope::engine {
 
 using kernels::DeltaRuleAlgorithm;
+using kernels::GatedDeltaKernels;
 
 // Which key head a value head reads when there are fewer key heads than value
 // heads (docs/qwen35.md F9).
@@ -85,7 +87,7 @@ struct GatedDeltaShape {
 };
 
 // The largest conv_kernel supported (Qwen3.5 uses 4).
-inline constexpr int kMaxGatedDeltaConvKernel = 16;
+inline constexpr int kMaxGatedDeltaConvKernel = kernels::kMaxConvTaps;
 
 // OK when every size is positive, Hv is a multiple of Hk and 1 <= conv_kernel
 // <= kMaxGatedDeltaConvKernel; otherwise names the field.
@@ -93,8 +95,10 @@ absl::Status ValidateGatedDeltaShape(const GatedDeltaShape& shape);
 
 // One layer's parameters in float32 (converted once when the model loads).
 struct GatedDeltaLayer {
-  // [conv_channels][conv_kernel]; tap conv_kernel - 1 weighs the newest input
-  // (GGUF ssm_conv1d, HF conv1d.weight without its middle axis).
+  // [conv_kernel][conv_channels], tap-major: tap conv_kernel - 1 weighs the
+  // newest input. The files store it channel-major ([conv_channels][taps]:
+  // GGUF ssm_conv1d, HF conv1d.weight without its middle axis): see
+  // TapMajorConvWeight.
   const float* conv_weight = nullptr;
   // [Hv] -exp(A_log): GGUF ssm_a as stored; from an HF checkpoint, -exp(A_log).
   const float* decay_scale = nullptr;
@@ -110,6 +114,10 @@ struct GatedDeltaState {
   float* conv = nullptr;    // [conv_kernel - 1][conv_channels], the last inputs, oldest first
   float* matrix = nullptr;  // [Hv][dk][dv]: matrix[(h * dk + i) * dv + j] = S_h[i][j]
 };
+
+// The conv weight as GatedDeltaLayer wants it, from the files' channel-major
+// [channels][taps] (so one token's conv reads each tap's weights contiguously).
+std::vector<float> TapMajorConvWeight(std::span<const float> channel_major, int channels, int taps);
 
 void CopyGatedDeltaState(const GatedDeltaShape& shape, const GatedDeltaState& from, const GatedDeltaState& to);
 
@@ -127,32 +135,49 @@ struct GatedDeltaRows {
   int64_t ld_b = 0;
 };
 
-// Step 1 for channels [c_begin, c_end): conv_out[t * conv_channels + c] =
-// silu(sum_j w[c][j] * x_{t - taps + 1 + j}[c]), the sum in increasing j, with
-// the inputs before the first row taken from the window, which then holds the
-// last taps - 1 inputs of those channels.
-void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const float* qkv, int64_t ld_qkv,
-                    int n, float* conv_window, int c_begin, int c_end, float* conv_out);
+// Step 1 for channels [c_begin, c_end): silu(sum_j w[j][c] * x_{t - taps + 1
+// + j}[c]), the sum in increasing j, with the inputs before the first row
+// taken from the window, which then holds the last taps - 1 inputs of those
+// channels. The results go to conv_out (n * conv_channels floats) in planes,
+// one per head of q, of k and of v, each [n][head dim] (GatedDeltaPlane), so
+// that step 3 reads each head's rows contiguously.
+void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                    const float* qkv, int64_t ld_qkv, int n, float* conv_window, int c_begin, int c_end,
+                    float* conv_out);
+
+// Where plane p of an n-token conv_out starts, and its width: planes [0, Hk)
+// are q's heads, [Hk, 2 Hk) k's, [2 Hk, 2 Hk + Hv) v's.
+struct GatedDeltaPlane {
+  int64_t offset = 0;
+  int width = 0;
+};
+GatedDeltaPlane GatedDeltaPlaneOf(const GatedDeltaShape& shape, int plane, int n);
 
 // Scratch floats one GatedDeltaHead call needs.
 size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgorithm algorithm);
 
 // Step 3 for value head `head`: its decay and write strength per token, the
-// L2-normalized q and k of its key head from conv_out (step 1's rows), the
+// L2-normalized q and k of its key head from conv_out (step 1's planes), the
 // delta rule on state matrix `head` of `matrix_state`, and the gated RMSNorm
 // with z; writes columns [head * dv, (head + 1) * dv) of out rows t (at out +
 // t * ld_out), t in [0, rows.n). rows.qkv is not read.
-void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
-                    const kernels::DeltaRuleKernels& kernels, DeltaRuleAlgorithm algorithm, const float* conv_out,
+void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                    DeltaRuleAlgorithm algorithm, const float* conv_out,
                     const GatedDeltaRows& rows, int head, float* matrix_state, float* out, int64_t ld_out,
                     std::span<float> scratch);
 
+// Buffers GatedDeltaSequence can reuse from call to call.
+struct GatedDeltaWorkspace {
+  std::vector<float> conv_out;
+  std::vector<std::vector<float>> head_scratch;  // one per thread
+};
+
 // Both steps for one sequence, with the heads spread over `threads` OpenMP
-// threads: the one-call form for tests, benchmarks and single-sequence callers.
-void GatedDeltaSequence(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
-                        const kernels::DeltaRuleKernels& kernels, DeltaRuleAlgorithm algorithm,
-                        const GatedDeltaRows& rows, const GatedDeltaState& state, float* out, int64_t ld_out,
-                        int threads);
+// threads: the one-call form for tests, benchmarks and single-sequence
+// callers. Without a workspace it allocates its buffers.
+void GatedDeltaSequence(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
+                        DeltaRuleAlgorithm algorithm, const GatedDeltaRows& rows, const GatedDeltaState& state,
+                        float* out, int64_t ld_out, int threads, GatedDeltaWorkspace* workspace = nullptr);
 
 }  // namespace doomscope::engine
 

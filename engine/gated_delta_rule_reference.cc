@@ -43,10 +43,10 @@ std::vector<double> GatedDeltaReference(const GatedDeltaShape& shape, const Gate
   std::vector<double> out(static_cast<size_t>(n) * shape.value_dim());
   std::vector<double> u(channels);
   for (int t = 0; t < n; ++t) {
-    // F4, F5: causal depthwise conv (tap taps-1 on the newest input), SiLU.
+    // F4, F5: causal depthwise conv (tap-major weights, tap taps-1 on the newest input), SiLU.
     for (int c = 0; c < channels; ++c) {
       double sum = 0.0;
-      for (int j = 0; j < taps; ++j) sum += layer.conv_weight[c * taps + j] * history[static_cast<size_t>(t + j) * channels + c];
+      for (int j = 0; j < taps; ++j) sum += layer.conv_weight[j * channels + c] * history[static_cast<size_t>(t + j) * channels + c];
       u[c] = Silu(sum);
     }
     for (int h = 0; h < hv; ++h) {

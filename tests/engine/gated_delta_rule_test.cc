@@ -24,8 +24,7 @@
 namespace doomscope::engine {
 namespace {
 
-using kernels::DeltaRuleKernels;
-using kernels::DeltaRuleKernelsFor;
+using kernels::GatedDeltaKernelsFor;
 
 // Qwen3.5-0.8B's linear-attention layers (config.json text_config:
 // linear_num_key_heads 16, linear_num_value_heads 16, linear_key_head_dim 128,
@@ -104,17 +103,13 @@ struct TestState {
   std::vector<float> conv, matrix;
   explicit TestState(const GatedDeltaShape& s) : conv(s.conv_state_floats(), 0.0f), matrix(s.matrix_state_floats(), 0.0f) {}
   GatedDeltaState view() { return {conv.data(), matrix.data()}; }
-  bool operator==(const TestState& o) const {
-    return conv.size() == o.conv.size() && matrix.size() == o.matrix.size() &&
-           std::memcmp(conv.data(), o.conv.data(), conv.size() * sizeof(float)) == 0 &&
-           std::memcmp(matrix.data(), o.matrix.data(), matrix.size() * sizeof(float)) == 0;
-  }
+  bool operator==(const TestState& o) const;
 };
 
 // Runs rows [first, first + count) of `rows` through the mixer from `state`;
 // returns the output rows.
 std::vector<float> RunMixer(const GatedDeltaShape& s, const GatedDeltaLayer& layer, const TestRows& rows, TestState& state,
-                       DeltaRuleAlgorithm algorithm, const DeltaRuleKernels& kernels, int first = 0, int count = -1,
+                       DeltaRuleAlgorithm algorithm, const GatedDeltaKernels& kernels, int first = 0, int count = -1,
                        int threads = 1) {
   const GatedDeltaRows view = rows.view(s, first, count);
   std::vector<float> out(static_cast<size_t>(view.n) * s.value_dim(), -1.0f);
@@ -123,7 +118,7 @@ std::vector<float> RunMixer(const GatedDeltaShape& s, const GatedDeltaLayer& lay
 }
 
 std::vector<float> RunOneByOne(const GatedDeltaShape& s, const GatedDeltaLayer& layer, const TestRows& rows,
-                               TestState& state, const DeltaRuleKernels& kernels) {
+                               TestState& state, const GatedDeltaKernels& kernels) {
   std::vector<float> out;
   for (int t = 0; t < rows.n; ++t) {
     const std::vector<float> row = RunMixer(s, layer, rows, state, DeltaRuleAlgorithm::kRecurrent, kernels, t, 1);
@@ -133,8 +128,10 @@ std::vector<float> RunOneByOne(const GatedDeltaShape& s, const GatedDeltaLayer& 
 }
 
 bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
+
+bool TestState::operator==(const TestState& o) const { return SameBits(conv, o.conv) && SameBits(matrix, o.matrix); }
 
 template <typename A, typename B>
 double MaxAbsDiff(const A& a, const B& b) {
@@ -164,7 +161,7 @@ std::vector<Isa> SupportedIsas() {
   return isas;
 }
 
-const DeltaRuleKernels& BestKernels() { return DeltaRuleKernelsFor(DefaultIsa()); }
+const GatedDeltaKernels& BestKernels() { return GatedDeltaKernelsFor(DefaultIsa()); }
 
 // Shapes: Qwen3.5-0.8B's; the grouped-heads case of the larger Qwen3.5 models
 // (Hv = 2 Hk) at their head size, in both head orders; odd sizes that leave
@@ -206,7 +203,7 @@ TEST(GatedDeltaRule, MatchesFloat64ReferenceOnRandomShapes) {
 }
 
 // The recurrent kernel computes each value column as the documented scalar
-// sequence (delta_rule.h); restated here with plain float loops. (This file is
+// sequence (engine/kernels/gated_delta.h); restated here with plain float loops. (This file is
 // built for baseline x86-64, which has no fused multiply-add to contract to.)
 void PlainRecurrentRule(const kernels::DeltaRuleArgs& a) {
   std::vector<float> read(a.dv), delta(a.dv);
@@ -265,7 +262,7 @@ TEST(GatedDeltaRule, RecurrentKernelIsThePlainScalarSequenceOnEveryIsa) {
     const std::vector<float> want = run(PlainRecurrentRule, want_state);
     for (Isa isa : SupportedIsas()) {
       SCOPED_TRACE(absl::StrCat(IsaName(isa), " dk ", dk, " dv ", dv));
-      EXPECT_TRUE(SameBits(run(DeltaRuleKernelsFor(isa).recurrent, got_state), want));
+      EXPECT_TRUE(SameBits(run(GatedDeltaKernelsFor(isa).recurrent, got_state), want));
       EXPECT_TRUE(SameBits(got_state, want_state));
     }
   }
@@ -278,12 +275,12 @@ TEST(GatedDeltaRule, EveryIsaAndThreadCountGivesTheSameBits) {
     for (DeltaRuleAlgorithm algorithm : {DeltaRuleAlgorithm::kRecurrent, DeltaRuleAlgorithm::kChunked}) {
       TestState want_state(s);
       const std::vector<float> want =
-          RunMixer(s, layer.view(), rows, want_state, algorithm, DeltaRuleKernelsFor(Isa::kScalar), 0, -1, 1);
+          RunMixer(s, layer.view(), rows, want_state, algorithm, GatedDeltaKernelsFor(Isa::kScalar), 0, -1, 1);
       for (Isa isa : SupportedIsas()) {
         for (int threads : {1, 2, 3}) {
           SCOPED_TRACE(absl::StrCat(Name(s), " ", IsaName(isa), " threads ", threads));
           TestState state(s);
-          EXPECT_TRUE(SameBits(RunMixer(s, layer.view(), rows, state, algorithm, DeltaRuleKernelsFor(isa), 0, -1, threads), want));
+          EXPECT_TRUE(SameBits(RunMixer(s, layer.view(), rows, state, algorithm, GatedDeltaKernelsFor(isa), 0, -1, threads), want));
           EXPECT_TRUE(state == want_state);
         }
       }
@@ -298,9 +295,10 @@ TEST(GatedDeltaRule, ConvSplitOverChannelRangesGivesTheSameBits) {
   const int channels = s.conv_channels();
   std::vector<float> want(static_cast<size_t>(rows.n) * channels), got(want.size());
   TestState whole(s), split(s);
-  GatedDeltaConv(s, layer.view(), rows.qkv.data(), channels, rows.n, whole.conv.data(), 0, channels, want.data());
+  GatedDeltaConv(s, layer.view(), BestKernels(), rows.qkv.data(), channels, rows.n, whole.conv.data(), 0, channels,
+                 want.data());
   for (int c0 = 0; c0 < channels; c0 += 13) {
-    GatedDeltaConv(s, layer.view(), rows.qkv.data(), channels, rows.n, split.conv.data(), c0,
+    GatedDeltaConv(s, layer.view(), BestKernels(), rows.qkv.data(), channels, rows.n, split.conv.data(), c0,
                    std::min(channels, c0 + 13), got.data());
   }
   EXPECT_TRUE(SameBits(got, want));
@@ -412,7 +410,7 @@ TEST(GatedDeltaRule, TiledOrderIsGroupedOrderWithValueHeadsPermuted) {
     gguf.decay_scale[p] = hf.decay_scale[h];
     gguf.dt_bias[p] = hf.dt_bias[h];
     for (int j = 0; j < dv; ++j) {
-      for (int x = 0; x < taps; ++x) gguf.conv_weight[(v0 + p * dv + j) * taps + x] = hf.conv_weight[(v0 + h * dv + j) * taps + x];
+      for (int x = 0; x < taps; ++x) gguf.conv_weight[x * channels + v0 + p * dv + j] = hf.conv_weight[x * channels + v0 + h * dv + j];
     }
     for (int t = 0; t < hf_rows.n; ++t) {
       gguf_rows.a[t * grouped.num_v_heads + p] = hf_rows.a[t * grouped.num_v_heads + h];
@@ -515,6 +513,38 @@ TEST(GatedDeltaRule, ConvWindowKeepsTheLastInputs) {
       }
     }
   }
+}
+
+// The kernels' own exp, through the conv's SiLU (one tap of weight 1), over
+// the whole float range on every ISA: within 4 ulp of float64 where SiLU is
+// not negligible, never NaN or infinite.
+TEST(GatedDeltaRule, ConvSiluMatchesFloat64SiluAcrossTheRange) {
+  std::vector<float> x = {0.0f, -0.0f, 1e-30f, -1e-30f, 87.3f, -87.3f, 88.5f, -88.5f, 1e4f, -1e4f, 3e38f, -3e38f};
+  for (float v = -200.0f; v <= 200.0f; v += 0.37f) x.push_back(v);
+  for (float v = -1.0f; v <= 1.0f; v += 0.0137f) x.push_back(v);
+  const int n = static_cast<int>(x.size());
+  const std::vector<float> weight(n, 1.0f);
+  for (Isa isa : SupportedIsas()) {
+    std::vector<float> out(n);
+    const float* before[1] = {nullptr};
+    GatedDeltaKernelsFor(isa).conv_silu(before, x.data(), n, 1, 1, weight.data(), n, 0, n, out.data(), n);
+    for (int i = 0; i < n; ++i) {
+      const double want = x[i] / (1.0 + std::exp(-static_cast<double>(x[i])));
+      SCOPED_TRACE(absl::StrCat(IsaName(isa), " silu(", x[i], ") = ", out[i], ", want ", want));
+      ASSERT_TRUE(std::isfinite(out[i]));
+      if (std::fabs(want) > 1e-30) {
+        EXPECT_LE(std::fabs(out[i] - want), 4.8e-7 * std::fabs(want));
+      } else {
+        EXPECT_LE(std::fabs(out[i]), 1e-30);
+      }
+    }
+  }
+}
+
+TEST(GatedDeltaRule, TapMajorConvWeightTransposesTheFileLayout) {
+  // Channel-major [3 channels][2 taps] as the files store it.
+  const std::vector<float> file = {1, 2, 3, 4, 5, 6};
+  EXPECT_EQ(TapMajorConvWeight(file, 3, 2), (std::vector<float>{1, 3, 5, 2, 4, 6}));
 }
 
 TEST(GatedDeltaRule, ValidateNamesTheBadField) {

@@ -1,23 +1,23 @@
-// The body of the gated delta rule kernels (delta_rule.h), written once with
+// The body of the Gated DeltaNet kernels (gated_delta.h), written once with
 // GCC vector extensions and compiled by each ISA's translation unit with its
 // own -m flags. Everything here has internal linkage (an anonymous namespace):
 // the same inline functions built with different flags must never be merged
 // by the linker.
 //
-// Before including, define DOOMSCOPE_DELTA_RULE_VECS: how many 16-float
+// Before including, define DOOMSCOPE_GATED_DELTA_VECS: how many 16-float
 // vectors one column block keeps in registers (the accumulators of a block
 // must fit the ISA's register file: 4 for AVX-512, 2 for AVX2, 1 for SSE2).
 // The block width changes speed only, never the bits: every value column j is
 // computed by the same scalar sequence of operations in any block.
-#ifndef DOOMSCOPE_DELTA_RULE_VECS
-#error "define DOOMSCOPE_DELTA_RULE_VECS before including delta_rule_impl.h"
+#ifndef DOOMSCOPE_GATED_DELTA_VECS
+#error "define DOOMSCOPE_GATED_DELTA_VECS before including gated_delta_impl.h"
 #endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "engine/kernels/delta_rule.h"
+#include "engine/kernels/gated_delta.h"
 
 // Vec values are passed and returned only between functions with internal
 // linkage that are inlined, so GCC's note that a 64-byte vector's calling
@@ -31,7 +31,7 @@ namespace {
 
 typedef float Vec __attribute__((vector_size(64)));
 constexpr int kLanes = 16;
-constexpr int kBlockVecs = DOOMSCOPE_DELTA_RULE_VECS;
+constexpr int kBlockVecs = DOOMSCOPE_GATED_DELTA_VECS;
 
 // Loads and stores of `count` <= 16 floats; the lanes past `count` read as 0
 // and are never written back.
@@ -43,7 +43,8 @@ constexpr int kBlockVecs = DOOMSCOPE_DELTA_RULE_VECS;
 [[gnu::always_inline]] inline void Store(float* p, const Vec& v, int count = kLanes) {
   std::memcpy(p, &v, sizeof(float) * static_cast<size_t>(count));
 }
-[[gnu::always_inline]] inline Vec Splat(float x) { return Vec{} + x; }
+// (Not Vec{} + x, which would turn -0.0 into +0.0.)
+[[gnu::always_inline]] inline Vec Splat(float x) { return Vec{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 
 // Calls body.template operator()<V>(j, count) over the value columns [0, dv)
 // in blocks of kBlockVecs vectors, then single vectors, then one partial
@@ -251,6 +252,120 @@ void Chunked(const DeltaRuleArgs& a) {
       });
     }
   }
+}
+
+// ---- Element-wise kernels ----
+
+typedef int VecI __attribute__((vector_size(64)));
+
+// exp(x) within about 1 ulp on [-87.3, 88.7]: x = n ln2 + r with |r| <=
+// ln2/2 (ln2 split in two so n ln2 is exact), exp(r) by Cephes' expf
+// polynomial, 2^n from the exponent bits. Below the range it gives exp(-87.3)
+// ~ 1.2e-38 instead of a denormal or 0; above it +inf (n = 128 makes the
+// exponent bits all ones), so that SiLU and the sigmoid, which only ever
+// divide by 1 + exp(-x), come out as 0 for very negative x.
+[[gnu::always_inline]] inline Vec Exp(Vec x) {
+  const Vec lo = Splat(-87.3f), hi = Splat(89.0f);
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const Vec magic = Splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const Vec n = (x * Splat(1.44269504088896341f) + magic) - magic;
+  const Vec r = (x - n * Splat(0.693359375f)) - n * Splat(-2.12194440e-4f);
+  Vec p = Splat(1.9875691500e-4f);
+  p = p * r + Splat(1.3981999507e-3f);
+  p = p * r + Splat(8.3334519073e-3f);
+  p = p * r + Splat(4.1665795894e-2f);
+  p = p * r + Splat(1.6666665459e-1f);
+  p = p * r + Splat(5.0000001201e-1f);
+  p = p * (r * r) + r + Splat(1.0f);
+  const VecI bits = (__builtin_convertvector(n, VecI) + 127) << 23;
+  Vec two_n;
+  std::memcpy(&two_n, &bits, sizeof two_n);
+  return p * two_n;
+}
+
+[[gnu::always_inline]] inline Vec Silu(Vec x) { return x * (Splat(1.0f) / (Splat(1.0f) + Exp(-x))); }
+
+// The sum of the 16 lanes by one fixed tree.
+inline float ReduceAdd(const Vec& v) {
+  float a[kLanes];
+  std::memcpy(a, &v, sizeof a);
+  for (int w = kLanes / 2; w > 0; w /= 2) {
+    for (int i = 0; i < w; ++i) a[i] += a[i + w];
+  }
+  return a[0];
+}
+
+// sum x[i]^2: lane l takes i = l (mod 16) in increasing i, then ReduceAdd.
+inline float SumOfSquares(const float* x, int n) {
+  Vec acc = {};
+  for (int i = 0; i < n; i += kLanes) {
+    const Vec v = Load(x + i, std::min(kLanes, n - i));
+    acc += v * v;
+  }
+  return ReduceAdd(acc);
+}
+
+// One block of V vectors of channels starting at c for n tokens; kTaps 0:
+// `taps` known only at run time. The weights and the last taps inputs stay in
+// registers while the block walks down the tokens.
+template <int kTaps, int V>
+[[gnu::always_inline]] inline void ConvBlock(const float* const* before, const float* qkv, int64_t ld_qkv, int n,
+                                             int runtime_taps, const float* weight, int64_t channels, int64_t c,
+                                             int count, float* out, int64_t ld_out) {
+  constexpr int kSlots = kTaps > 0 ? kTaps : kMaxConvTaps;
+  const int taps = kTaps > 0 ? kTaps : runtime_taps;
+  Vec w[kSlots][V], x[kSlots][V];
+  for (int j = 0; j < taps; ++j) {
+    for (int u = 0; u < V; ++u) w[j][u] = Load(weight + j * channels + c + u * kLanes, count);
+  }
+  for (int j = 0; j + 1 < taps; ++j) {
+    for (int u = 0; u < V; ++u) x[j][u] = Load(before[j] + c + u * kLanes, count);
+  }
+  for (int t = 0; t < n; ++t) {
+    for (int u = 0; u < V; ++u) x[taps - 1][u] = Load(qkv + t * ld_qkv + c + u * kLanes, count);
+    Vec acc[V] = {};
+    for (int j = 0; j < taps; ++j) {
+      for (int u = 0; u < V; ++u) acc[u] += w[j][u] * x[j][u];
+    }
+    for (int u = 0; u < V; ++u) Store(out + t * ld_out + u * kLanes, Silu(acc[u]), count);
+    for (int j = 0; j + 1 < taps; ++j) {
+      for (int u = 0; u < V; ++u) x[j][u] = x[j + 1][u];
+    }
+  }
+}
+
+void ConvSilu(const float* const* before, const float* qkv, int64_t ld_qkv, int n, int taps, const float* weight,
+              int64_t channels, int c_begin, int c_end, float* out, int64_t ld_out) {
+  ForColumnBlocks(c_end - c_begin, [&]<int V>(int j, int count) {
+    if (taps == 4) {  // Qwen3.5's
+      ConvBlock<4, V>(before, qkv, ld_qkv, n, taps, weight, channels, c_begin + j, count, out + j, ld_out);
+    } else {
+      ConvBlock<0, V>(before, qkv, ld_qkv, n, taps, weight, channels, c_begin + j, count, out + j, ld_out);
+    }
+  });
+}
+
+void L2Normalize(const float* x, int n, float eps, bool clamp_norm, float scale, float* out) {
+  const float ss = SumOfSquares(x, n);
+  const float norm = clamp_norm ? std::max(std::sqrt(ss), eps) : std::sqrt(ss + eps);
+  const Vec inv = Splat(1.0f / norm), sv = Splat(scale);
+  ForColumnBlocks(n, [&]<int V>(int j, int count) {
+    for (int u = 0; u < V; ++u) Store(out + j + u * kLanes, (Load(x + j + u * kLanes, count) * inv) * sv, count);
+  });
+}
+
+void GatedRmsNorm(float* o, const float* z, const float* w, int n, float eps) {
+  float ss = SumOfSquares(o, n);
+  ss /= static_cast<float>(n);
+  ss += eps;
+  const Vec r = Splat(1.0f / std::sqrt(ss));
+  ForColumnBlocks(n, [&]<int V>(int j, int count) {
+    for (int u = 0; u < V; ++u) {
+      const int at = j + u * kLanes;
+      Store(o + at, (Load(w + at, count) * (Load(o + at, count) * r)) * Silu(Load(z + at, count)), count);
+    }
+  });
 }
 
 }  // namespace

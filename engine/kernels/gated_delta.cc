@@ -1,4 +1,4 @@
-#include "engine/kernels/delta_rule.h"
+#include "engine/kernels/gated_delta.h"
 
 namespace doomscope::engine::kernels {
 
@@ -11,13 +11,13 @@ size_t DeltaRuleScratchFloats(int dk, int dv, DeltaRuleAlgorithm algorithm) {
   return 0;
 }
 
-const DeltaRuleKernels& DeltaRuleKernelsFor(Isa isa) {
+const GatedDeltaKernels& GatedDeltaKernelsFor(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return DeltaRuleKernelsAvx512();
-    case Isa::kAvx2: return DeltaRuleKernelsAvx2();
+    case Isa::kAvx512: return GatedDeltaKernelsAvx512();
+    case Isa::kAvx2: return GatedDeltaKernelsAvx2();
     case Isa::kScalar: break;
   }
-  return DeltaRuleKernelsScalar();
+  return GatedDeltaKernelsScalar();
 }
 
 }  // namespace doomscope::engine::kernels
