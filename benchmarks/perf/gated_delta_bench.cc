@@ -3,7 +3,7 @@
 // 16 key heads, 128 x 128 state per head, 4-tap conv; 1 MiB of state).
 //
 //   build/release/benchmarks/perf/gated_delta_bench [--quick] [--only=decode|dram|prefill]
-//       [--algorithm=recurrent|chunked] [--threads=N] [--tokens=N]
+//       [--algorithm=recurrent|chunked] [--threads=N] [--tokens=N] [--runs=N]
 //
 // Prints, in one run:
 //   * decode with the state in cache (one sequence): ns per token for the
@@ -16,7 +16,9 @@
 //   * prefill of --tokens tokens (default 512), recurrent against chunked, on
 //     1 and --threads threads (heads split between them): ns per token.
 // Single-thread times are thread CPU time, multi-thread ones wall time; each
-// is the best of several repetitions.
+// is the best of several repetitions. With --runs=N each measured case runs
+// exactly N times instead (fixed work, for timing whole processes from
+// outside, e.g. A/B pairs of --algorithm=recurrent and --algorithm=chunked).
 #include <time.h>
 
 #include <algorithm>
@@ -54,8 +56,16 @@ double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Best seconds per call of `fn` over `reps` repetitions of at least `min_s`.
+int g_fixed_runs = 0;  // --runs
+
+// Best seconds per call of `fn` over `reps` repetitions of at least `min_s`;
+// with --runs, the mean of exactly that many calls.
 double BestSeconds(const std::function<void()>& fn, int reps, double min_s, bool wall) {
+  if (g_fixed_runs > 0) {
+    const double t0 = wall ? WallSeconds() : CpuSeconds();
+    for (int i = 0; i < g_fixed_runs; ++i) fn();
+    return ((wall ? WallSeconds() : CpuSeconds()) - t0) / g_fixed_runs;
+  }
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
     int calls = 0;
@@ -86,6 +96,7 @@ struct Options {
   bool algorithm_given = false;
   int threads = 2;
   int tokens = 512;
+  int runs = 0;  // > 0: fixed work
 };
 
 // One layer's parameters and a sequence's projections, random.
@@ -246,6 +257,8 @@ bool ParseOptions(int argc, char** argv, Options& opt) {
       opt.threads = std::max(1, std::atoi(v));
     } else if (const char* v = value("--tokens=")) {
       opt.tokens = std::max(1, std::atoi(v));
+    } else if (const char* v = value("--runs=")) {
+      opt.runs = std::max(1, std::atoi(v));
     } else {
       std::fprintf(stderr, "unknown argument %s\n", argv[i]);
       return false;
@@ -264,6 +277,7 @@ bool ParseOptions(int argc, char** argv, Options& opt) {
 int main(int argc, char** argv) {
   doomscope::Options opt;
   if (!doomscope::ParseOptions(argc, argv, opt)) return 2;
+  doomscope::g_fixed_runs = opt.runs;
   const doomscope::engine::Isa isa = doomscope::engine::DefaultIsa();
   const auto& kernels = doomscope::engine::kernels::GatedDeltaKernelsFor(isa);
   std::printf("gated_delta_bench: Qwen3.5-0.8B linear-attention layer (Hk 16, Hv 16, dk 128, dv 128, 4 taps), %s\n",
