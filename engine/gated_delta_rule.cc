@@ -53,7 +53,20 @@ std::vector<float> TapMajorConvWeight(std::span<const float> channel_major, int 
 void CopyGatedDeltaState(const GatedDeltaShape& shape, const GatedDeltaState& from, const GatedDeltaState& to) {
   // (A one-tap conv has no window: its pointers may be null.)
   if (shape.conv_state_floats() > 0) std::memcpy(to.conv, from.conv, shape.conv_state_floats() * sizeof(float));
-  std::memcpy(to.matrix, from.matrix, shape.matrix_state_floats() * sizeof(float));
+  std::memcpy(to.heads, from.heads, shape.heads_state_floats() * sizeof(float));
+}
+
+std::vector<float> GatedDeltaStateMatrix(const GatedDeltaShape& shape, const float* heads, int head) {
+  const int dk = shape.head_k_dim, dv = shape.head_v_dim;
+  const float* m = heads + static_cast<size_t>(head) * shape.head_state_floats();
+  const float* delta = m + static_cast<size_t>(dk) * dv;
+  const float* k = delta + dv;
+  const float e = k[dk];
+  std::vector<float> s(static_cast<size_t>(dk) * dv);
+  for (int i = 0; i < dk; ++i) {
+    for (int j = 0; j < dv; ++j) s[static_cast<size_t>(i) * dv + j] = m[static_cast<size_t>(i) * dv + j] * e + k[i] * delta[j];
+  }
+  return s;
 }
 
 void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
@@ -105,7 +118,7 @@ size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgori
 
 void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
                     DeltaRuleAlgorithm algorithm, const float* conv_out,
-                    const GatedDeltaRows& rows, int head, float* matrix_state, float* out, int64_t ld_out,
+                    const GatedDeltaRows& rows, int head, float* heads_state, float* out, int64_t ld_out,
                     std::span<float> scratch) {
   const int dk = shape.head_k_dim, dv = shape.head_v_dim;
   const int kh = shape.KeyHeadOf(head);
@@ -119,7 +132,7 @@ void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, 
   float* g = q + kTokenBlock * dk;
   float* beta = g + kTokenBlock;
   kernels::DeltaRuleArgs args;
-  args.state = matrix_state + static_cast<size_t>(head) * dk * dv;
+  args.state = heads_state + static_cast<size_t>(head) * shape.head_state_floats();
   args.dk = dk;
   args.dv = dv;
   args.k = k;
@@ -174,7 +187,7 @@ void GatedDeltaSequence(const GatedDeltaShape& shape, const GatedDeltaLayer& lay
 #pragma omp barrier
 #pragma omp for schedule(static)
     for (int h = 0; h < shape.num_v_heads; ++h) {
-      GatedDeltaHead(shape, layer, kernels, algorithm, conv_out, rows, h, state.matrix, out, ld_out,
+      GatedDeltaHead(shape, layer, kernels, algorithm, conv_out, rows, h, state.heads, out, ld_out,
                      w.head_scratch[tid]);
     }
   }

@@ -9,11 +9,11 @@
 // ordinary matmuls that the forward pass does for all rows of a step; this
 // file is the per-sequence part: the causal conv1d over the q|k|v channels with
 // the sequence's window, SiLU, L2-normalized q and k, the per-head decay and
-// write strength, the gated delta rule on the per-head state matrix
+// write strength, the gated delta rule on the per-head state
 // and the gated RMSNorm (their kernels: engine/kernels/gated_delta.h).
 //
 // State: per sequence and linear layer, a GatedDeltaState (the conv window and
-// one state matrix per value head), zeros for a new sequence. It is plain
+// one state block per value head), zeros for a new sequence. It is plain
 // floats: forking a sequence is a copy (CopyGatedDeltaState), and the result
 // of a step depends only on the sequence's own state and rows.
 //
@@ -23,7 +23,7 @@
 //      channel's window is read and advanced only by the call that owns it;
 //   2. a barrier (step 3 reads every channel of step 1);
 //   3. GatedDeltaHead for each value head, on any thread: a head touches only
-//      its own state matrix and its own columns of the output rows.
+//      its own state block and its own columns of the output rows.
 // Every output is the same bits whichever thread computed it, whatever else
 // the step holds, and (kRecurrent) whether the tokens came in one call
 // (prefill) or one per call (decode): see engine/kernels/gated_delta.h.
@@ -81,9 +81,8 @@ struct GatedDeltaShape {
   size_t conv_state_floats() const {
     return static_cast<size_t>(conv_kernel - 1) * static_cast<size_t>(conv_channels());
   }
-  size_t matrix_state_floats() const {
-    return static_cast<size_t>(num_v_heads) * static_cast<size_t>(head_k_dim) * static_cast<size_t>(head_v_dim);
-  }
+  size_t head_state_floats() const { return kernels::DeltaRuleStateFloats(head_k_dim, head_v_dim); }
+  size_t heads_state_floats() const { return static_cast<size_t>(num_v_heads) * head_state_floats(); }
 };
 
 // The largest conv_kernel supported (Qwen3.5 uses 4).
@@ -112,7 +111,10 @@ struct GatedDeltaLayer {
 // One sequence's state for one layer (both zeros for a new sequence).
 struct GatedDeltaState {
   float* conv = nullptr;    // [conv_kernel - 1][conv_channels], the last inputs, oldest first
-  float* matrix = nullptr;  // [Hv][dk][dv]: matrix[(h * dk + i) * dv + j] = S_h[i][j]
+  // [Hv] blocks of head_state_floats(): head h's state matrix and its
+  // pending update (engine/kernels/gated_delta.h; GatedDeltaStateMatrix
+  // reads S_h out of it).
+  float* heads = nullptr;
 };
 
 // The conv weight as GatedDeltaLayer wants it, from the files' channel-major
@@ -120,6 +122,10 @@ struct GatedDeltaState {
 std::vector<float> TapMajorConvWeight(std::span<const float> channel_major, int channels, int taps);
 
 void CopyGatedDeltaState(const GatedDeltaShape& shape, const GatedDeltaState& from, const GatedDeltaState& to);
+
+// S_h [dk][dv] (S_h[i][j] at i * dv + j) of a state's heads block, the
+// pending update applied (the state is not changed).
+std::vector<float> GatedDeltaStateMatrix(const GatedDeltaShape& shape, const float* heads, int head);
 
 // The projections of one sequence's n tokens, in position order: row t of
 // each at pointer + t * ld.
@@ -158,12 +164,12 @@ size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgori
 
 // Step 3 for value head `head`: its decay and write strength per token, the
 // L2-normalized q and k of its key head from conv_out (step 1's planes), the
-// delta rule on state matrix `head` of `matrix_state`, and the gated RMSNorm
+// delta rule on block `head` of `heads_state`, and the gated RMSNorm
 // with z; writes columns [head * dv, (head + 1) * dv) of out rows t (at out +
 // t * ld_out), t in [0, rows.n). rows.qkv is not read.
 void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
                     DeltaRuleAlgorithm algorithm, const float* conv_out,
-                    const GatedDeltaRows& rows, int head, float* matrix_state, float* out, int64_t ld_out,
+                    const GatedDeltaRows& rows, int head, float* heads_state, float* out, int64_t ld_out,
                     std::span<float> scratch);
 
 // Buffers GatedDeltaSequence can reuse from call to call.

@@ -24,7 +24,7 @@ std::vector<double> L2Normalized(const double* x, int n, const GatedDeltaLayer& 
 }  // namespace
 
 GatedDeltaReferenceState NewGatedDeltaReferenceState(const GatedDeltaShape& shape) {
-  return {std::vector<double>(shape.conv_state_floats(), 0.0), std::vector<double>(shape.matrix_state_floats(), 0.0)};
+  return {std::vector<double>(shape.conv_state_floats(), 0.0), std::vector<double>(static_cast<size_t>(shape.num_v_heads) * shape.head_k_dim * shape.head_v_dim, 0.0)};
 }
 
 std::vector<double> GatedDeltaReference(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,

@@ -13,11 +13,10 @@
 
 namespace doomscope::engine {
 
-// The state of one sequence for one layer, in float64 and in the same layout
-// as GatedDeltaState.
+// The state of one sequence for one layer, in float64.
 struct GatedDeltaReferenceState {
-  std::vector<double> conv;    // [conv_kernel - 1][conv_channels]
-  std::vector<double> matrix;  // [Hv][dk][dv]
+  std::vector<double> conv;    // [conv_kernel - 1][conv_channels], as GatedDeltaState::conv
+  std::vector<double> matrix;  // [Hv][dk][dv]: S_h[i][j] at (h * dk + i) * dv + j
 };
 
 // Zeros: the state of a new sequence.

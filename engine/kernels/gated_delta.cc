@@ -2,6 +2,11 @@
 
 namespace doomscope::engine::kernels {
 
+size_t DeltaRuleStateFloats(int dk, int dv) {
+  const size_t pending = static_cast<size_t>(dv) + static_cast<size_t>(dk) + 1;
+  return static_cast<size_t>(dk) * static_cast<size_t>(dv) + (pending + 15) / 16 * 16;
+}
+
 size_t DeltaRuleScratchFloats(int dk, int dv, DeltaRuleAlgorithm algorithm) {
   const size_t k = static_cast<size_t>(dk), v = static_cast<size_t>(dv), c = kDeltaRuleChunk;
   switch (algorithm) {

@@ -3,30 +3,35 @@
 // tokens, and the element-wise work around it (the conv with its SiLU, the L2
 // norms of q and k, the gated RMSNorm).
 //
-// The rule. A head's state is the matrix S (dk x dv) stored row-major,
-// state[i * dv + j] = S[i][j] (i: key index, j: value index; transformers'
-// layout). Per token t, with e_t = exp(g_t) (docs/qwen35.md F12-F13):
+// The rule, per value head and token t, with e_t = exp(g_t) (docs/qwen35.md
+// F12-F13) and S (dk x dv; i: key index, j: value index):
 //   delta_t = beta_t * (v_t - e_t * S_{t-1}^T k_t)
 //   S_t     = e_t * S_{t-1} + k_t delta_t^T
-//   o_t     = S_t^T q_t
-// Every product the rule needs is a sum over the key index i of S's rows
-// times a scalar, so the loops run down the rows with the value index j in the
-// vector lanes and never reduce across lanes. Each element S[i][j], o_t[j] is
-// then the same scalar sequence of operations whatever the vector width (sums
-// in increasing i from 0, a multiply and an add never fused: these files are
-// compiled with -ffp-contract=off): S_t[i][j] = S[i][j] * e + k[i] * delta[j],
-// o[j] = sum_i S_t[i][j] * q[i], delta[j] = beta * (v[j] - e * sum_i S[i][j] *
-// k[i]). Two algorithms, same contract:
-//   recurrent: token by token. One sweep over S per token: row i is decayed,
-//     updated, and accumulated into o_t and into S_t^T k_{t+1} (the next
-//     token's read) while in registers; the first token of a call reads
-//     S_{t-1}^T k_t in one extra sweep. n calls of one token give exactly the
-//     bits of one call of n tokens (decode = prefill).
+//   o_t     = S_t^T q_t = e_t * S_{t-1}^T q_t + (k_t . q_t) delta_t
+// A head's state is a block of DeltaRuleStateFloats(dk, dv) floats: a matrix
+// M [dk][dv] row-major, then the pending update of the last token, delta
+// [dv], k [dk], e [1], so that S = e * M + k delta^T; zeros for a new
+// sequence. Applying the pending update is left to the next token's sweep,
+// which also reads S^T k_t and S^T q_t: each token reads and writes the state
+// once, in decode as in prefill.
+//
+// Every sum the rule needs runs over the key index i of M's rows, so the
+// loops go down the rows with the value index j in the vector lanes and never
+// reduce across lanes (only k . q does, by the fixed tree below). Each element
+// is then the same scalar sequence of operations whatever the vector width
+// (sums in increasing i from 0, multiplies and adds never fused: these files
+// are compiled with -ffp-contract=off):
+//   row[j] = M[i][j] * e_prev + k_prev[i] * delta_prev[j]   (stored back)
+//   read_k[j] = sum_i row[j] * k_t[i],  read_q[j] = sum_i row[j] * q_t[i]
+//   delta_t[j] = beta_t * (v_t[j] - e_t * read_k[j])
+//   o_t[j] = e_t * read_q[j] + (k_t . q_t) * delta_t[j]
+// Two algorithms, same contract:
+//   recurrent: token by token, as above. n calls of one token give exactly
+//     the bits of one call of n tokens (decode = prefill).
 //   chunked: the chunkwise (WY / UT-transform) form of fla's and transformers'
-//     chunk_gated_delta_rule, chunks of kDeltaRuleChunk tokens: per chunk the
-//     state is read twice and written once, the tokens' interactions are small
-//     dense products, the decays float64 running products (docs/qwen35.md
-//     F24-F29). Equal to recurrent up to rounding, not to the bit.
+//     chunk_gated_delta_rule, chunks of kDeltaRuleChunk tokens (docs/qwen35.md
+//     F24-F29), after applying the pending update; it leaves none. Equal to
+//     recurrent up to rounding, not to the bit.
 //
 // The element-wise kernels use one exp of their own (range reduction and a
 // polynomial, about 1 ulp) instead of libm's scalar one. Sums across a vector
@@ -54,7 +59,7 @@ inline constexpr int kMaxConvTaps = 16;
 inline constexpr int kDeltaRuleChunk = 64;
 
 struct DeltaRuleArgs {
-  float* state = nullptr;  // [dk][dv], S before the first token on entry, after the last on return
+  float* state = nullptr;  // the head's block (above), updated in place
   int dk = 0;
   int dv = 0;
   int n = 0;                 // tokens, >= 1
@@ -68,6 +73,11 @@ struct DeltaRuleArgs {
   int64_t ldo = 0;
   float* scratch = nullptr;  // DeltaRuleScratchFloats(dk, dv, algorithm) floats, any alignment
 };
+
+// Floats of one head's state block: dk * dv, then dv + dk + 1 rounded up to a
+// multiple of 16 (so the next head's matrix starts 64-byte aligned when this
+// one does).
+size_t DeltaRuleStateFloats(int dk, int dv);
 
 // Scratch one call of `algorithm` needs.
 size_t DeltaRuleScratchFloats(int dk, int dv, DeltaRuleAlgorithm algorithm);

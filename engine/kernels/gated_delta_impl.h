@@ -59,67 +59,113 @@ template <typename Body>
   if (j < dv) body.template operator()<1>(j, dv - j);
 }
 
-// read[j] = sum_i S[i][j] * x[i] for j in [0, dv), the sum in increasing i
-// from 0: S^T x, the state's read at key (or query) x.
-void ReadState(const float* S, int dk, int dv, const float* x, float* read) {
-  ForColumnBlocks(dv, [&]<int V>(int j, int count) {
-    Vec acc[V] = {};
-    for (int i = 0; i < dk; ++i) {
-      const float* row = S + static_cast<size_t>(i) * dv + j;
-      const Vec xi = Splat(x[i]);
-      for (int u = 0; u < V; ++u) acc[u] += Load(row + u * kLanes, count) * xi;
-    }
-    for (int u = 0; u < V; ++u) Store(read + j + u * kLanes, acc[u], count);
-  });
+// The sum of the 16 lanes by one fixed tree.
+inline float ReduceAdd(const Vec& v) {
+  float a[kLanes];
+  std::memcpy(a, &v, sizeof a);
+  for (int w = kLanes / 2; w > 0; w /= 2) {
+    for (int i = 0; i < w; ++i) a[i] += a[i + w];
+  }
+  return a[0];
 }
 
-// One token's update sweep over S: S[i][j] = S[i][j] * e + k[i] * delta[j];
-// o[j] = sum_i S_new[i][j] * q[i]; with kNext also read_next[j] = sum_i
-// S_new[i][j] * k_next[i] (what ReadState would give for the next token).
-template <bool kNext>
-void UpdateState(float* S, int dk, int dv, float e, const float* delta, const float* k, const float* q,
-                 const float* k_next, float* o, float* read_next) {
-  const Vec ev = Splat(e);
+// sum x[i] * y[i]: lane l takes i = l (mod 16) in increasing i, then ReduceAdd.
+inline float Dot(const float* x, const float* y, int n) {
+  Vec acc = {};
+  for (int i = 0; i < n; i += kLanes) {
+    const int count = std::min(kLanes, n - i);
+    acc += Load(x + i, count) * Load(y + i, count);
+  }
+  return ReduceAdd(acc);
+}
+
+// A head's state block (DeltaRuleStateFloats): the matrix M, then the pending
+// update of the last token, so that S = e * M + k delta^T.
+struct HeadState {
+  float* m;      // [dk][dv]
+  float* delta;  // [dv]
+  float* k;      // [dk]
+  float* e;      // [1]
+};
+HeadState Parts(float* block, int dk, int dv) {
+  float* pending = block + static_cast<size_t>(dk) * dv;
+  return {block, pending, pending + dv, pending + dv + dk};
+}
+
+// One token's sweep over M: applies the pending update to each row, row[j] =
+// row[j] * e + k[i] * delta[j], stores it, and accumulates read_k[j] = sum_i
+// row[j] * key[i] and read_q[j] = sum_i row[j] * query[i] (sums in increasing i
+// from 0): S^T k and S^T q of the state before the token.
+void Sweep(const HeadState& st, int dk, int dv, const float* key, const float* query, float* read_k, float* read_q) {
+  const Vec e = Splat(*st.e);
   ForColumnBlocks(dv, [&]<int V>(int j, int count) {
-    Vec d[V], o_acc[V] = {}, n_acc[V] = {};
-    for (int u = 0; u < V; ++u) d[u] = Load(delta + j + u * kLanes, count);
+    Vec d[V], k_acc[V] = {}, q_acc[V] = {};
+    for (int u = 0; u < V; ++u) d[u] = Load(st.delta + j + u * kLanes, count);
     for (int i = 0; i < dk; ++i) {
-      float* row = S + static_cast<size_t>(i) * dv + j;
-      const Vec ki = Splat(k[i]);
-      const Vec qi = Splat(q[i]);
+      float* row = st.m + static_cast<size_t>(i) * dv + j;
+      const Vec ki = Splat(st.k[i]);
+      const Vec key_i = Splat(key[i]);
+      const Vec query_i = Splat(query[i]);
       for (int u = 0; u < V; ++u) {
-        const Vec s = Load(row + u * kLanes, count) * ev + ki * d[u];
-        Store(row + u * kLanes, s, count);
-        o_acc[u] += s * qi;
-        if constexpr (kNext) n_acc[u] += s * Splat(k_next[i]);
+        const Vec r = Load(row + u * kLanes, count) * e + ki * d[u];
+        Store(row + u * kLanes, r, count);
+        k_acc[u] += r * key_i;
+        q_acc[u] += r * query_i;
       }
     }
     for (int u = 0; u < V; ++u) {
-      Store(o + j + u * kLanes, o_acc[u], count);
-      if constexpr (kNext) Store(read_next + j + u * kLanes, n_acc[u], count);
+      Store(read_k + j + u * kLanes, k_acc[u], count);
+      Store(read_q + j + u * kLanes, q_acc[u], count);
     }
   });
 }
 
+// Per token: one Sweep (the previous token's update applied, the reads of the
+// state before this token), then
+//   delta[j] = beta * (v[j] - e * read_k[j])
+//   o[j]     = e * read_q[j] + (k.q) * delta[j]      (= S_t^T q)
+// and (e, k, delta) become the pending update. A token therefore reads and
+// writes the state once, in decode as in prefill.
 void Recurrent(const DeltaRuleArgs& a) {
   const int dk = a.dk, dv = a.dv;
-  float* read = a.scratch;       // S_{t-1}^T k_t
-  float* delta = a.scratch + dv;
-  ReadState(a.state, dk, dv, a.k, read);
+  const HeadState st = Parts(a.state, dk, dv);
+  float* read_k = a.scratch;
+  float* read_q = a.scratch + dv;
   for (int t = 0; t < a.n; ++t) {
-    const float e = std::exp(a.g[t]);
-    const float b = a.beta[t];
-    const float* v = a.v + t * a.ldv;
-    for (int j = 0; j < dv; ++j) delta[j] = b * (v[j] - e * read[j]);
     const float* k = a.k + static_cast<size_t>(t) * dk;
     const float* q = a.q + static_cast<size_t>(t) * dk;
+    Sweep(st, dk, dv, k, q, read_k, read_q);
+    const float e = std::exp(a.g[t]);
+    const float b = a.beta[t];
+    const float kq = Dot(k, q, dk);
+    const float* v = a.v + t * a.ldv;
     float* o = a.out + t * a.ldo;
-    if (t + 1 < a.n) {
-      UpdateState<true>(a.state, dk, dv, e, delta, k, q, k + dk, o, read);
-    } else {
-      UpdateState<false>(a.state, dk, dv, e, delta, k, q, nullptr, o, nullptr);
+    for (int j = 0; j < dv; ++j) {
+      const float d = b * (v[j] - e * read_k[j]);
+      st.delta[j] = d;
+      o[j] = e * read_q[j] + kq * d;
     }
+    std::memcpy(st.k, k, sizeof(float) * static_cast<size_t>(dk));
+    *st.e = e;
   }
+}
+
+// M = S (the pending update applied), pending = none (e = 1, k = delta = 0).
+void Materialize(const HeadState& st, int dk, int dv) {
+  const Vec e = Splat(*st.e);
+  for (int i = 0; i < dk; ++i) {
+    float* row = st.m + static_cast<size_t>(i) * dv;
+    const Vec ki = Splat(st.k[i]);
+    ForColumnBlocks(dv, [&]<int V>(int j, int count) {
+      for (int u = 0; u < V; ++u) {
+        const int at = j + u * kLanes;
+        Store(row + at, Load(row + at, count) * e + ki * Load(st.delta + at, count), count);
+      }
+    });
+  }
+  std::fill(st.delta, st.delta + dv, 0.0f);
+  std::fill(st.k, st.k + dk, 0.0f);
+  *st.e = 1.0f;
 }
 
 // y[j] -= c * x[j] (or += with kAdd) for j in [0, n).
@@ -153,7 +199,9 @@ void Chunked(const DeltaRuleArgs& a) {
   float* qk = kk + C * C;                           // [C][C] F(t,s) q_t.k_s, s <= t
   float* w = qk + C * C;                            // [C][dv] W_t
   float* u = w + static_cast<size_t>(C) * dv;       // [C][dv] u_t
-  float* S = a.state;
+  const HeadState st = Parts(a.state, dk, dv);
+  Materialize(st, dk, dv);
+  float* S = st.m;
   for (int t0 = 0; t0 < a.n; t0 += C) {
     const int L = std::min(C, a.n - t0);
     const float* k = a.k + static_cast<size_t>(t0) * dk;
@@ -286,25 +334,8 @@ typedef int VecI __attribute__((vector_size(64)));
 
 [[gnu::always_inline]] inline Vec Silu(Vec x) { return x * (Splat(1.0f) / (Splat(1.0f) + Exp(-x))); }
 
-// The sum of the 16 lanes by one fixed tree.
-inline float ReduceAdd(const Vec& v) {
-  float a[kLanes];
-  std::memcpy(a, &v, sizeof a);
-  for (int w = kLanes / 2; w > 0; w /= 2) {
-    for (int i = 0; i < w; ++i) a[i] += a[i + w];
-  }
-  return a[0];
-}
-
-// sum x[i]^2: lane l takes i = l (mod 16) in increasing i, then ReduceAdd.
-inline float SumOfSquares(const float* x, int n) {
-  Vec acc = {};
-  for (int i = 0; i < n; i += kLanes) {
-    const Vec v = Load(x + i, std::min(kLanes, n - i));
-    acc += v * v;
-  }
-  return ReduceAdd(acc);
-}
+// sum x[i]^2, as Dot(x, x, n).
+inline float SumOfSquares(const float* x, int n) { return Dot(x, x, n); }
 
 // One block of V vectors of channels starting at c for n tokens; kTaps 0:
 // `taps` known only at run time. The weights and the last taps inputs stay in

@@ -100,9 +100,20 @@ TestRows RandomRows(const GatedDeltaShape& s, int n, uint32_t seed) {
 }
 
 struct TestState {
-  std::vector<float> conv, matrix;
-  explicit TestState(const GatedDeltaShape& s) : conv(s.conv_state_floats(), 0.0f), matrix(s.matrix_state_floats(), 0.0f) {}
-  GatedDeltaState view() { return {conv.data(), matrix.data()}; }
+  GatedDeltaShape shape;
+  std::vector<float> conv, heads;
+  explicit TestState(const GatedDeltaShape& s)
+      : shape(s), conv(s.conv_state_floats(), 0.0f), heads(s.heads_state_floats(), 0.0f) {}
+  GatedDeltaState view() { return {conv.data(), heads.data()}; }
+  // Every head's S, [Hv][dk][dv] as the reference keeps it.
+  std::vector<float> matrices() const {
+    std::vector<float> all;
+    for (int h = 0; h < shape.num_v_heads; ++h) {
+      const std::vector<float> m = GatedDeltaStateMatrix(shape, heads.data(), h);
+      all.insert(all.end(), m.begin(), m.end());
+    }
+    return all;
+  }
   bool operator==(const TestState& o) const;
 };
 
@@ -131,7 +142,7 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
-bool TestState::operator==(const TestState& o) const { return SameBits(conv, o.conv) && SameBits(matrix, o.matrix); }
+bool TestState::operator==(const TestState& o) const { return SameBits(conv, o.conv) && SameBits(heads, o.heads); }
 
 template <typename A, typename B>
 double MaxAbsDiff(const A& a, const B& b) {
@@ -194,7 +205,7 @@ TEST(GatedDeltaRule, MatchesFloat64ReferenceOnRandomShapes) {
         TestState state(s);
         const std::vector<float> got = RunMixer(s, layer.view(style), rows, state, algorithm, BestKernels(), 0, -1, 2);
         EXPECT_LE(MaxAbsDiff(got, want), kOutputTolerance);
-        EXPECT_LE(MaxScaledDiff(state.matrix, ref_state.matrix), kStateTolerance);
+        EXPECT_LE(MaxScaledDiff(state.matrices(), ref_state.matrix), kStateTolerance);
         // The window holds input values: exact.
         EXPECT_EQ(MaxAbsDiff(state.conv, ref_state.conv), 0.0);
       }
@@ -202,28 +213,43 @@ TEST(GatedDeltaRule, MatchesFloat64ReferenceOnRandomShapes) {
   }
 }
 
-// The recurrent kernel computes each value column as the documented scalar
-// sequence (engine/kernels/gated_delta.h); restated here with plain float loops. (This file is
-// built for baseline x86-64, which has no fused multiply-add to contract to.)
+// The recurrent kernel computes each element as the documented scalar
+// sequence (engine/kernels/gated_delta.h), restated here with plain float
+// loops, from a state with a pending update. (This file is built for baseline
+// x86-64, which has no fused multiply-add to contract to.)
 void PlainRecurrentRule(const kernels::DeltaRuleArgs& a) {
-  std::vector<float> read(a.dv), delta(a.dv);
+  const int dk = a.dk, dv = a.dv;
+  float* m = a.state;
+  float* delta = m + dk * dv;
+  float* kp = delta + dv;
+  float* e = kp + dk;
+  std::vector<float> read_k(dv), read_q(dv);
   for (int t = 0; t < a.n; ++t) {
-    const float* k = a.k + t * a.dk;
-    const float* q = a.q + t * a.dk;
-    const float e = std::exp(a.g[t]);
-    for (int j = 0; j < a.dv; ++j) {
-      float acc = 0.0f;
-      for (int i = 0; i < a.dk; ++i) acc += a.state[i * a.dv + j] * k[i];
-      delta[j] = a.beta[t] * (a.v[t * a.ldv + j] - e * acc);
+    const float* k = a.k + t * dk;
+    const float* q = a.q + t * dk;
+    std::fill(read_k.begin(), read_k.end(), 0.0f);
+    std::fill(read_q.begin(), read_q.end(), 0.0f);
+    for (int i = 0; i < dk; ++i) {
+      for (int j = 0; j < dv; ++j) {
+        const float r = m[i * dv + j] * *e + kp[i] * delta[j];
+        m[i * dv + j] = r;
+        read_k[j] += r * k[i];
+        read_q[j] += r * q[i];
+      }
     }
-    for (int i = 0; i < a.dk; ++i) {
-      for (int j = 0; j < a.dv; ++j) a.state[i * a.dv + j] = a.state[i * a.dv + j] * e + k[i] * delta[j];
+    // k . q as the kernels sum it: 16 lanes, then a fixed tree.
+    float lanes[16] = {};
+    for (int i = 0; i < dk; ++i) lanes[i % 16] += k[i] * q[i];
+    for (int w = 8; w > 0; w /= 2) {
+      for (int i = 0; i < w; ++i) lanes[i] += lanes[i + w];
     }
-    for (int j = 0; j < a.dv; ++j) {
-      float acc = 0.0f;
-      for (int i = 0; i < a.dk; ++i) acc += a.state[i * a.dv + j] * q[i];
-      a.out[t * a.ldo + j] = acc;
+    const float ev = std::exp(a.g[t]);
+    for (int j = 0; j < dv; ++j) {
+      delta[j] = a.beta[t] * (a.v[t * a.ldv + j] - ev * read_k[j]);
+      a.out[t * a.ldo + j] = ev * read_q[j] + lanes[0] * delta[j];
     }
+    std::copy(k, k + dk, kp);
+    *e = ev;
   }
 }
 
@@ -236,7 +262,9 @@ TEST(GatedDeltaRule, RecurrentKernelIsThePlainScalarSequenceOnEveryIsa) {
     const std::vector<float> v = Normal(static_cast<size_t>(n) * dv, rng, 0.0f, 1.0f);
     const std::vector<float> g = Normal(n, rng, -0.5f, 0.3f);
     const std::vector<float> beta = Normal(n, rng, 0.5f, 0.2f);
-    const std::vector<float> s0 = Normal(static_cast<size_t>(dk) * dv, rng, 0.0f, 1.0f);
+    // A state with a pending update (decay 0.9).
+    std::vector<float> s0 = Normal(kernels::DeltaRuleStateFloats(dk, dv), rng, 0.0f, 1.0f);
+    s0[static_cast<size_t>(dk) * dv + dv + dk] = 0.9f;
     auto run = [&](void (*rule)(const kernels::DeltaRuleArgs&), std::vector<float>& state) {
       std::vector<float> out(static_cast<size_t>(n) * dv);
       std::vector<float> scratch(kernels::DeltaRuleScratchFloats(dk, dv, DeltaRuleAlgorithm::kRecurrent));
@@ -333,7 +361,7 @@ TEST(GatedDeltaRule, PrefillEqualsTokenByTokenDecode) {
     TestState chunked_state(s);
     const std::vector<float> chunked = RunMixer(s, layer.view(), rows, chunked_state, DeltaRuleAlgorithm::kChunked, BestKernels());
     EXPECT_LE(MaxAbsDiff(chunked, decode), kOutputTolerance);
-    EXPECT_LE(MaxScaledDiff(chunked_state.matrix, decode_state.matrix), kStateTolerance);
+    EXPECT_LE(MaxScaledDiff(chunked_state.matrices(), decode_state.matrices()), kStateTolerance);
     EXPECT_TRUE(chunked_state.conv == decode_state.conv);
   }
 }
@@ -352,7 +380,7 @@ TEST(GatedDeltaRule, ChunkedPrefillThenDecodeMatchesDecodeAllTheWay) {
     got.insert(got.end(), row.begin(), row.end());
   }
   EXPECT_LE(MaxAbsDiff(got, want), kOutputTolerance);
-  EXPECT_LE(MaxScaledDiff(mixed.matrix, all.matrix), kStateTolerance);
+  EXPECT_LE(MaxScaledDiff(mixed.matrices(), all.matrices()), kStateTolerance);
 }
 
 // Rollouts fork from one prefill: each copy evolves as a fresh sequence with
@@ -424,7 +452,7 @@ TEST(GatedDeltaRule, TiledOrderIsGroupedOrderWithValueHeadsPermuted) {
   TestState hf_state(grouped), gguf_state(tiled);
   const std::vector<float> want = RunMixer(grouped, hf.view(), hf_rows, hf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
   const std::vector<float> got = RunMixer(tiled, gguf.view(), gguf_rows, gguf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
-  const size_t per_head = static_cast<size_t>(grouped.head_k_dim) * dv;
+  const size_t per_head = grouped.head_state_floats();
   for (int h = 0; h < grouped.num_v_heads; ++h) {
     const int p = tiled_pos(h);
     for (int t = 0; t < hf_rows.n; ++t) {
@@ -432,7 +460,7 @@ TEST(GatedDeltaRule, TiledOrderIsGroupedOrderWithValueHeadsPermuted) {
         ASSERT_EQ(got[t * grouped.value_dim() + p * dv + j], want[t * grouped.value_dim() + h * dv + j]) << h << " " << t;
       }
     }
-    EXPECT_EQ(std::memcmp(&gguf_state.matrix[p * per_head], &hf_state.matrix[h * per_head], per_head * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(&gguf_state.heads[p * per_head], &hf_state.heads[h * per_head], per_head * sizeof(float)), 0);
   }
 }
 
@@ -470,9 +498,9 @@ TEST(GatedDeltaRule, HostileValuesStayFiniteAndMatchTheReference) {
       TestState state(s);
       const std::vector<float> got = RunMixer(s, layer.view(), rows, state, algorithm, BestKernels());
       EXPECT_TRUE(std::all_of(got.begin(), got.end(), [](float x) { return std::isfinite(x); }));
-      EXPECT_TRUE(std::all_of(state.matrix.begin(), state.matrix.end(), [](float x) { return std::isfinite(x); }));
+      EXPECT_TRUE(std::all_of(state.heads.begin(), state.heads.end(), [](float x) { return std::isfinite(x); }));
       EXPECT_LE(MaxAbsDiff(got, want), kOutputTolerance);
-      EXPECT_LE(MaxScaledDiff(state.matrix, ref_state.matrix), kStateTolerance);
+      EXPECT_LE(MaxScaledDiff(state.matrices(), ref_state.matrix), kStateTolerance);
     }
   }
 }
@@ -486,7 +514,8 @@ TEST(GatedDeltaRule, ZeroInputsGiveZeroOutputs) {
     TestState state(s);
     const std::vector<float> got = RunMixer(s, layer.view(), rows, state, algorithm, BestKernels());
     EXPECT_TRUE(std::all_of(got.begin(), got.end(), [](float x) { return x == 0.0f; }));
-    EXPECT_TRUE(std::all_of(state.matrix.begin(), state.matrix.end(), [](float x) { return x == 0.0f; }));
+    const std::vector<float> m = state.matrices();
+    EXPECT_TRUE(std::all_of(m.begin(), m.end(), [](float x) { return x == 0.0f; }));
   }
 }
 
