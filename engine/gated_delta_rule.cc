@@ -26,18 +26,23 @@ absl::Status ValidateGatedDeltaShape(const GatedDeltaShape& s) {
   const struct {
     const char* name;
     int value;
-  } sizes[] = {{"num_k_heads", s.num_k_heads}, {"num_v_heads", s.num_v_heads}, {"head_k_dim", s.head_k_dim},
-               {"head_v_dim", s.head_v_dim},   {"conv_kernel", s.conv_kernel}};
+  } sizes[] = {{"num_k_heads", s.num_k_heads},
+               {"num_v_heads", s.num_v_heads},
+               {"head_k_dim", s.head_k_dim},
+               {"head_v_dim", s.head_v_dim},
+               {"conv_kernel", s.conv_kernel}};
   for (const auto& size : sizes) {
-    if (size.value <= 0) return absl::InvalidArgumentError(absl::StrCat("gated delta net: ", size.name, " = ", size.value, ", must be positive"));
+    if (size.value <= 0)
+      return absl::InvalidArgumentError(
+          absl::StrCat("gated delta net: ", size.name, " = ", size.value, ", must be positive"));
   }
   if (s.num_v_heads % s.num_k_heads != 0) {
     return absl::InvalidArgumentError(absl::StrCat("gated delta net: num_v_heads = ", s.num_v_heads,
                                                    " is not a multiple of num_k_heads = ", s.num_k_heads));
   }
   if (s.conv_kernel > kMaxGatedDeltaConvKernel) {
-    return absl::InvalidArgumentError(absl::StrCat("gated delta net: conv_kernel = ", s.conv_kernel,
-                                                   ", at most ", kMaxGatedDeltaConvKernel, " supported"));
+    return absl::InvalidArgumentError(absl::StrCat("gated delta net: conv_kernel = ", s.conv_kernel, ", at most ",
+                                                   kMaxGatedDeltaConvKernel, " supported"));
   }
   return absl::OkStatus();
 }
@@ -45,7 +50,8 @@ absl::Status ValidateGatedDeltaShape(const GatedDeltaShape& s) {
 std::vector<float> TapMajorConvWeight(std::span<const float> channel_major, int channels, int taps) {
   std::vector<float> w(channel_major.size());
   for (int c = 0; c < channels; ++c) {
-    for (int j = 0; j < taps; ++j) w[static_cast<size_t>(j) * channels + c] = channel_major[static_cast<size_t>(c) * taps + j];
+    for (int j = 0; j < taps; ++j)
+      w[static_cast<size_t>(j) * channels + c] = channel_major[static_cast<size_t>(c) * taps + j];
   }
   return w;
 }
@@ -64,9 +70,24 @@ std::vector<float> GatedDeltaStateMatrix(const GatedDeltaShape& shape, const flo
   const float e = k[dk];
   std::vector<float> s(static_cast<size_t>(dk) * dv);
   for (int i = 0; i < dk; ++i) {
-    for (int j = 0; j < dv; ++j) s[static_cast<size_t>(i) * dv + j] = m[static_cast<size_t>(i) * dv + j] * e + k[i] * delta[j];
+    for (int j = 0; j < dv; ++j)
+      s[static_cast<size_t>(i) * dv + j] = m[static_cast<size_t>(i) * dv + j] * e + k[i] * delta[j];
   }
   return s;
+}
+
+GatedDeltaRows PackedGatedDeltaRows(const GatedDeltaShape& shape, const float* qkv, const float* z, const float* a,
+                                    const float* b, int first, int n) {
+  GatedDeltaRows r;
+  r.n = n;
+  r.ld_qkv = shape.conv_channels();
+  r.qkv = qkv + static_cast<int64_t>(first) * r.ld_qkv;
+  r.ld_z = shape.value_dim();
+  r.z = z + static_cast<int64_t>(first) * r.ld_z;
+  r.ld_a = r.ld_b = shape.num_v_heads;
+  r.a = a + static_cast<int64_t>(first) * r.ld_a;
+  r.b = b + static_cast<int64_t>(first) * r.ld_b;
+  return r;
 }
 
 void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
@@ -84,8 +105,8 @@ void GatedDeltaConv(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, 
     const float* before[kMaxGatedDeltaConvKernel];
     for (int j = 0; j + 1 < taps; ++j) before[j] = input(t0 - taps + 1 + j);
     for (int c = c_begin; c < c_end;) {
-      const int plane = c < key_channels ? c / shape.head_k_dim
-                                         : 2 * shape.num_k_heads + (c - key_channels) / shape.head_v_dim;
+      const int plane =
+          c < key_channels ? c / shape.head_k_dim : 2 * shape.num_k_heads + (c - key_channels) / shape.head_v_dim;
       const int plane_begin = c < key_channels ? plane * shape.head_k_dim
                                                : key_channels + (plane - 2 * shape.num_k_heads) * shape.head_v_dim;
       const GatedDeltaPlane where = GatedDeltaPlaneOf(shape, plane, n);
@@ -117,9 +138,8 @@ size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgori
 }
 
 void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
-                    DeltaRuleAlgorithm algorithm, const float* conv_out,
-                    const GatedDeltaRows& rows, int head, float* heads_state, float* out, int64_t ld_out,
-                    std::span<float> scratch) {
+                    DeltaRuleAlgorithm algorithm, const float* conv_out, const GatedDeltaRows& rows, int head,
+                    float* heads_state, float* out, int64_t ld_out, std::span<float> scratch) {
   const int dk = shape.head_k_dim, dv = shape.head_v_dim;
   const int kh = shape.KeyHeadOf(head);
   const float* q_plane = conv_out + GatedDeltaPlaneOf(shape, kh, rows.n).offset;

@@ -110,7 +110,7 @@ struct GatedDeltaLayer {
 
 // One sequence's state for one layer (both zeros for a new sequence).
 struct GatedDeltaState {
-  float* conv = nullptr;    // [conv_kernel - 1][conv_channels], the last inputs, oldest first
+  float* conv = nullptr;  // [conv_kernel - 1][conv_channels], the last inputs, oldest first
   // [Hv] blocks of head_state_floats(): head h's state matrix and its
   // pending update (engine/kernels/gated_delta.h; GatedDeltaStateMatrix
   // reads S_h out of it).
@@ -141,6 +141,11 @@ struct GatedDeltaRows {
   int64_t ld_b = 0;
 };
 
+// The rows [first, first + n) of projections stored one row after another
+// (each ld = its width).
+GatedDeltaRows PackedGatedDeltaRows(const GatedDeltaShape& shape, const float* qkv, const float* z, const float* a,
+                                    const float* b, int first, int n);
+
 // Step 1 for channels [c_begin, c_end): silu(sum_j w[j][c] * x_{t - taps + 1
 // + j}[c]), the sum in increasing j, with the inputs before the first row
 // taken from the window, which then holds the last taps - 1 inputs of those
@@ -168,9 +173,8 @@ size_t GatedDeltaHeadScratchFloats(const GatedDeltaShape& shape, DeltaRuleAlgori
 // with z; writes columns [head * dv, (head + 1) * dv) of out rows t (at out +
 // t * ld_out), t in [0, rows.n). rows.qkv is not read.
 void GatedDeltaHead(const GatedDeltaShape& shape, const GatedDeltaLayer& layer, const GatedDeltaKernels& kernels,
-                    DeltaRuleAlgorithm algorithm, const float* conv_out,
-                    const GatedDeltaRows& rows, int head, float* heads_state, float* out, int64_t ld_out,
-                    std::span<float> scratch);
+                    DeltaRuleAlgorithm algorithm, const float* conv_out, const GatedDeltaRows& rows, int head,
+                    float* heads_state, float* out, int64_t ld_out, std::span<float> scratch);
 
 // Buffers GatedDeltaSequence can reuse from call to call.
 struct GatedDeltaWorkspace {

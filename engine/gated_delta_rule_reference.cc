@@ -15,7 +15,7 @@ std::vector<double> L2Normalized(const double* x, int n, const GatedDeltaLayer& 
   double ss = 0.0;
   for (int i = 0; i < n; ++i) ss += x[i] * x[i];
   const double norm = layer.l2_style == L2NormStyle::kRsqrtOfSumPlusEps ? std::sqrt(ss + layer.l2_eps)
-                                                                         : std::max(std::sqrt(ss), double{layer.l2_eps});
+                                                                        : std::max(std::sqrt(ss), double{layer.l2_eps});
   std::vector<double> out(n);
   for (int i = 0; i < n; ++i) out[i] = x[i] / norm * scale;
   return out;
@@ -24,7 +24,8 @@ std::vector<double> L2Normalized(const double* x, int n, const GatedDeltaLayer& 
 }  // namespace
 
 GatedDeltaReferenceState NewGatedDeltaReferenceState(const GatedDeltaShape& shape) {
-  return {std::vector<double>(shape.conv_state_floats(), 0.0), std::vector<double>(static_cast<size_t>(shape.num_v_heads) * shape.head_k_dim * shape.head_v_dim, 0.0)};
+  return {std::vector<double>(shape.conv_state_floats(), 0.0),
+          std::vector<double>(static_cast<size_t>(shape.num_v_heads) * shape.head_k_dim * shape.head_v_dim, 0.0)};
 }
 
 std::vector<double> GatedDeltaReference(const GatedDeltaShape& shape, const GatedDeltaLayer& layer,
@@ -36,7 +37,8 @@ std::vector<double> GatedDeltaReference(const GatedDeltaShape& shape, const Gate
   std::vector<double> history(static_cast<size_t>(taps - 1 + n) * channels);
   std::copy(state.conv.begin(), state.conv.end(), history.begin());
   for (int t = 0; t < n; ++t) {
-    for (int c = 0; c < channels; ++c) history[static_cast<size_t>(taps - 1 + t) * channels + c] = rows.qkv[t * rows.ld_qkv + c];
+    for (int c = 0; c < channels; ++c)
+      history[static_cast<size_t>(taps - 1 + t) * channels + c] = rows.qkv[t * rows.ld_qkv + c];
   }
   std::copy(history.end() - static_cast<std::ptrdiff_t>(state.conv.size()), history.end(), state.conv.begin());
 
@@ -46,7 +48,8 @@ std::vector<double> GatedDeltaReference(const GatedDeltaShape& shape, const Gate
     // F4, F5: causal depthwise conv (tap-major weights, tap taps-1 on the newest input), SiLU.
     for (int c = 0; c < channels; ++c) {
       double sum = 0.0;
-      for (int j = 0; j < taps; ++j) sum += layer.conv_weight[j * channels + c] * history[static_cast<size_t>(t + j) * channels + c];
+      for (int j = 0; j < taps; ++j)
+        sum += layer.conv_weight[j * channels + c] * history[static_cast<size_t>(t + j) * channels + c];
       u[c] = Silu(sum);
     }
     for (int h = 0; h < hv; ++h) {

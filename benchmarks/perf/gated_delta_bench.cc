@@ -125,17 +125,7 @@ struct Rows {
         a(Normal(static_cast<size_t>(tokens) * kShape.num_v_heads, 7, 0, 2)),
         b(Normal(static_cast<size_t>(tokens) * kShape.num_v_heads, 8, 0, 2)) {}
   engine::GatedDeltaRows view(int first, int count) const {
-    engine::GatedDeltaRows r;
-    r.n = count;
-    r.qkv = qkv.data() + static_cast<size_t>(first) * kShape.conv_channels();
-    r.ld_qkv = kShape.conv_channels();
-    r.z = z.data() + static_cast<size_t>(first) * kShape.value_dim();
-    r.ld_z = kShape.value_dim();
-    r.a = a.data() + static_cast<size_t>(first) * kShape.num_v_heads;
-    r.ld_a = kShape.num_v_heads;
-    r.b = b.data() + static_cast<size_t>(first) * kShape.num_v_heads;
-    r.ld_b = kShape.num_v_heads;
-    return r;
+    return engine::PackedGatedDeltaRows(kShape, qkv.data(), z.data(), a.data(), b.data(), first, count);
   }
 };
 
@@ -147,8 +137,8 @@ struct RuleOnly {
   std::vector<float> v = Normal(kShape.value_dim(), 11, 0, 1);
   std::vector<float> out = std::vector<float>(kShape.value_dim());
   float g = -0.05f, beta = 0.5f;
-  std::vector<float> scratch =
-      std::vector<float>(engine::kernels::DeltaRuleScratchFloats(kShape.head_k_dim, kShape.head_v_dim, DeltaRuleAlgorithm::kRecurrent));
+  std::vector<float> scratch = std::vector<float>(
+      engine::kernels::DeltaRuleScratchFloats(kShape.head_k_dim, kShape.head_v_dim, DeltaRuleAlgorithm::kRecurrent));
   void Token(const engine::kernels::GatedDeltaKernels& kernels, float* heads) {
     engine::kernels::DeltaRuleArgs args;
     args.dk = kShape.head_k_dim;
@@ -184,21 +174,27 @@ void Decode(const Options& opt, const engine::kernels::GatedDeltaKernels& kernel
   int next = 0;
   const int reps = opt.quick ? 2 : 5;
   const double min_s = opt.quick ? 0.05 : 0.3;
-  const double rule_s = BestSeconds([&] {
-    rule.Token(kernels, heads[next].data());
-    next = (next + 1) % sequences;
-  }, reps, min_s, false);
-  const double mixer_s = BestSeconds([&] {
-    engine::GatedDeltaSequence(kShape, layer.view(), kernels, DeltaRuleAlgorithm::kRecurrent, rows.view(0, 1),
-                               {conv[next].data(), heads[next].data()}, out.data(), kShape.value_dim(), 1,
-                               &workspace);
-    next = (next + 1) % sequences;
-  }, reps, min_s, false);
+  const double rule_s = BestSeconds(
+      [&] {
+        rule.Token(kernels, heads[next].data());
+        next = (next + 1) % sequences;
+      },
+      reps, min_s, false);
+  const double mixer_s = BestSeconds(
+      [&] {
+        engine::GatedDeltaSequence(kShape, layer.view(), kernels, DeltaRuleAlgorithm::kRecurrent, rows.view(0, 1),
+                                   {conv[next].data(), heads[next].data()}, out.data(), kShape.value_dim(), 1,
+                                   &workspace);
+        next = (next + 1) % sequences;
+      },
+      reps, min_s, false);
   const double traffic = 2.0 * static_cast<double>(state_bytes);  // read and write the state once
   std::printf("decode, %s (%d sequence%s, %.0f MiB of state), 1 thread:\n", dram ? "state in DRAM" : "state in cache",
               sequences, sequences == 1 ? "" : "s", static_cast<double>(sequences) * state_bytes / (1 << 20));
-  std::printf("  delta rule alone   %8.0f ns/token  %6.1f GB/s of state traffic\n", rule_s * 1e9, traffic / rule_s / 1e9);
-  std::printf("  whole mixer        %8.0f ns/token  %6.1f GB/s of state traffic\n", mixer_s * 1e9, traffic / mixer_s / 1e9);
+  std::printf("  delta rule alone   %8.0f ns/token  %6.1f GB/s of state traffic\n", rule_s * 1e9,
+              traffic / rule_s / 1e9);
+  std::printf("  whole mixer        %8.0f ns/token  %6.1f GB/s of state traffic\n", mixer_s * 1e9,
+              traffic / mixer_s / 1e9);
   if (dram) {
     const engine::kernels::KernelTable& k = engine::kernels::KernelsFor(engine::DefaultIsa());
     std::vector<float> big(size_t{64} << 20, 1.0f);  // 256 MiB
@@ -224,16 +220,18 @@ void Prefill(const Options& opt, const engine::kernels::GatedDeltaKernels& kerne
   if (opt.algorithm_given) algorithms = {opt.algorithm};
   for (int threads : {1, opt.threads}) {
     for (DeltaRuleAlgorithm algorithm : algorithms) {
-      const double s = BestSeconds([&] {
-        std::fill(conv.begin(), conv.end(), 0.0f);
-        std::fill(heads.begin(), heads.end(), 0.0f);
-        engine::GatedDeltaSequence(kShape, layer.view(), kernels, algorithm, rows.view(0, rows.n),
-                                   {conv.data(), heads.data()}, out.data(), kShape.value_dim(), threads,
-                                   &workspace);
-      }, opt.quick ? 2 : 5, opt.quick ? 0.05 : 0.3, threads > 1);
+      const double s = BestSeconds(
+          [&] {
+            std::fill(conv.begin(), conv.end(), 0.0f);
+            std::fill(heads.begin(), heads.end(), 0.0f);
+            engine::GatedDeltaSequence(kShape, layer.view(), kernels, algorithm, rows.view(0, rows.n),
+                                       {conv.data(), heads.data()}, out.data(), kShape.value_dim(), threads,
+                                       &workspace);
+          },
+          opt.quick ? 2 : 5, opt.quick ? 0.05 : 0.3, threads > 1);
       std::printf("  %-9s %d thread%s  %8.0f ns/token\n",
-                  algorithm == DeltaRuleAlgorithm::kChunked ? "chunked" : "recurrent", threads, threads == 1 ? " " : "s",
-                  s / opt.tokens * 1e9);
+                  algorithm == DeltaRuleAlgorithm::kChunked ? "chunked" : "recurrent", threads,
+                  threads == 1 ? " " : "s", s / opt.tokens * 1e9);
     }
     if (opt.threads == 1) break;
   }

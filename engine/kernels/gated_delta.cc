@@ -10,17 +10,22 @@ size_t DeltaRuleStateFloats(int dk, int dv) {
 size_t DeltaRuleScratchFloats(int dk, int dv, DeltaRuleAlgorithm algorithm) {
   const size_t k = static_cast<size_t>(dk), v = static_cast<size_t>(dv), c = kDeltaRuleChunk;
   switch (algorithm) {
-    case DeltaRuleAlgorithm::kRecurrent: return 2 * v;
-    case DeltaRuleAlgorithm::kChunked: return k * c + 2 * c * c + 2 * c * v;
+    case DeltaRuleAlgorithm::kRecurrent:
+      return 2 * v;
+    case DeltaRuleAlgorithm::kChunked:
+      return k * c + 2 * c * c + 2 * c * v;
   }
   return 0;
 }
 
 const GatedDeltaKernels& GatedDeltaKernelsFor(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return GatedDeltaKernelsAvx512();
-    case Isa::kAvx2: return GatedDeltaKernelsAvx2();
-    case Isa::kScalar: break;
+    case Isa::kAvx512:
+      return GatedDeltaKernelsAvx512();
+    case Isa::kAvx2:
+      return GatedDeltaKernelsAvx2();
+    case Isa::kScalar:
+      break;
   }
   return GatedDeltaKernelsScalar();
 }

@@ -93,8 +93,8 @@ struct GatedDeltaKernels {
   // taps - 1 (token t's own), where x_r = qkv + r * ld_qkv for r >= 0 and
   // before[r + taps - 1] for r < 0 (the taps - 1 inputs before the first
   // token, oldest first).
-  void (*conv_silu)(const float* const* before, const float* qkv, int64_t ld_qkv, int n, int taps,
-                    const float* weight, int64_t channels, int c_begin, int c_end, float* out, int64_t ld_out);
+  void (*conv_silu)(const float* const* before, const float* qkv, int64_t ld_qkv, int n, int taps, const float* weight,
+                    int64_t channels, int c_begin, int c_end, float* out, int64_t ld_out);
   // out = x * scale / |x| (F7-F8): |x| = sqrt(sum x^2 + eps), or with
   // `clamp_norm` max(sqrt(sum x^2), eps) (llama.cpp's ggml_l2_norm).
   void (*l2_normalize)(const float* x, int n, float eps, bool clamp_norm, float scale, float* out);

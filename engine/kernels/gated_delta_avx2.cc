@@ -5,12 +5,7 @@
 namespace doomscope::engine::kernels {
 
 const GatedDeltaKernels& GatedDeltaKernelsAvx2() {
-  static const GatedDeltaKernels table = {.isa = Isa::kAvx2,
-                                          .recurrent = Recurrent,
-                                          .chunked = Chunked,
-                                          .conv_silu = ConvSilu,
-                                          .l2_normalize = L2Normalize,
-                                          .gated_rms_norm = GatedRmsNorm};
+  static const GatedDeltaKernels table = TableOf(Isa::kAvx2);
   return table;
 }
 

@@ -194,11 +194,11 @@ template <bool kAdd>
 void Chunked(const DeltaRuleArgs& a) {
   constexpr int C = kDeltaRuleChunk;
   const int dk = a.dk, dv = a.dv;
-  float* kt = a.scratch;                            // [dk][C] keys transposed, then times F(L-1, s)
-  float* kk = kt + static_cast<size_t>(dk) * C;     // [C][C] beta_t F(t,s) k_t.k_s, s < t
-  float* qk = kk + C * C;                           // [C][C] F(t,s) q_t.k_s, s <= t
-  float* w = qk + C * C;                            // [C][dv] W_t
-  float* u = w + static_cast<size_t>(C) * dv;       // [C][dv] u_t
+  float* kt = a.scratch;                         // [dk][C] keys transposed, then times F(L-1, s)
+  float* kk = kt + static_cast<size_t>(dk) * C;  // [C][C] beta_t F(t,s) k_t.k_s, s < t
+  float* qk = kk + C * C;                        // [C][C] F(t,s) q_t.k_s, s <= t
+  float* w = qk + C * C;                         // [C][dv] W_t
+  float* u = w + static_cast<size_t>(C) * dv;    // [C][dv] u_t
   const HeadState st = Parts(a.state, dk, dv);
   Materialize(st, dk, dv);
   float* S = st.m;
@@ -397,6 +397,16 @@ void GatedRmsNorm(float* o, const float* z, const float* w, int n, float eps) {
       Store(o + at, (Load(w + at, count) * (Load(o + at, count) * r)) * Silu(Load(z + at, count)), count);
     }
   });
+}
+
+// The table of this translation unit's ISA.
+GatedDeltaKernels TableOf(Isa isa) {
+  return {.isa = isa,
+          .recurrent = Recurrent,
+          .chunked = Chunked,
+          .conv_silu = ConvSilu,
+          .l2_normalize = L2Normalize,
+          .gated_rms_norm = GatedRmsNorm};
 }
 
 }  // namespace

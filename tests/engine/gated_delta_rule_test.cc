@@ -74,17 +74,7 @@ struct TestRows {
   int n = 0;
   std::vector<float> qkv, z, a, b;
   GatedDeltaRows view(const GatedDeltaShape& s, int first = 0, int count = -1) const {
-    GatedDeltaRows r;
-    r.n = count < 0 ? n - first : count;
-    r.qkv = qkv.data() + static_cast<size_t>(first) * s.conv_channels();
-    r.ld_qkv = s.conv_channels();
-    r.z = z.data() + static_cast<size_t>(first) * s.value_dim();
-    r.ld_z = s.value_dim();
-    r.a = a.data() + static_cast<size_t>(first) * s.num_v_heads;
-    r.ld_a = s.num_v_heads;
-    r.b = b.data() + static_cast<size_t>(first) * s.num_v_heads;
-    r.ld_b = s.num_v_heads;
-    return r;
+    return PackedGatedDeltaRows(s, qkv.data(), z.data(), a.data(), b.data(), first, count < 0 ? n - first : count);
   }
 };
 
@@ -119,9 +109,9 @@ struct TestState {
 
 // Runs rows [first, first + count) of `rows` through the mixer from `state`;
 // returns the output rows.
-std::vector<float> RunMixer(const GatedDeltaShape& s, const GatedDeltaLayer& layer, const TestRows& rows, TestState& state,
-                       DeltaRuleAlgorithm algorithm, const GatedDeltaKernels& kernels, int first = 0, int count = -1,
-                       int threads = 1) {
+std::vector<float> RunMixer(const GatedDeltaShape& s, const GatedDeltaLayer& layer, const TestRows& rows,
+                            TestState& state, DeltaRuleAlgorithm algorithm, const GatedDeltaKernels& kernels,
+                            int first = 0, int count = -1, int threads = 1) {
   const GatedDeltaRows view = rows.view(s, first, count);
   std::vector<float> out(static_cast<size_t>(view.n) * s.value_dim(), -1.0f);
   GatedDeltaSequence(s, layer, kernels, algorithm, view, state.view(), out.data(), s.value_dim(), threads);
@@ -308,7 +298,8 @@ TEST(GatedDeltaRule, EveryIsaAndThreadCountGivesTheSameBits) {
         for (int threads : {1, 2, 3}) {
           SCOPED_TRACE(absl::StrCat(Name(s), " ", IsaName(isa), " threads ", threads));
           TestState state(s);
-          EXPECT_TRUE(SameBits(RunMixer(s, layer.view(), rows, state, algorithm, GatedDeltaKernelsFor(isa), 0, -1, threads), want));
+          EXPECT_TRUE(SameBits(
+              RunMixer(s, layer.view(), rows, state, algorithm, GatedDeltaKernelsFor(isa), 0, -1, threads), want));
           EXPECT_TRUE(state == want_state);
         }
       }
@@ -345,7 +336,8 @@ TEST(GatedDeltaRule, PrefillEqualsTokenByTokenDecode) {
     const std::vector<float> decode = RunOneByOne(s, layer.view(), rows, decode_state, BestKernels());
 
     TestState prefill_state(s);
-    EXPECT_TRUE(SameBits(RunMixer(s, layer.view(), rows, prefill_state, DeltaRuleAlgorithm::kRecurrent, BestKernels()), decode));
+    EXPECT_TRUE(SameBits(RunMixer(s, layer.view(), rows, prefill_state, DeltaRuleAlgorithm::kRecurrent, BestKernels()),
+                         decode));
     EXPECT_TRUE(prefill_state == decode_state);
 
     TestState split_state(s);
@@ -359,7 +351,8 @@ TEST(GatedDeltaRule, PrefillEqualsTokenByTokenDecode) {
     EXPECT_TRUE(split_state == decode_state);
 
     TestState chunked_state(s);
-    const std::vector<float> chunked = RunMixer(s, layer.view(), rows, chunked_state, DeltaRuleAlgorithm::kChunked, BestKernels());
+    const std::vector<float> chunked =
+        RunMixer(s, layer.view(), rows, chunked_state, DeltaRuleAlgorithm::kChunked, BestKernels());
     EXPECT_LE(MaxAbsDiff(chunked, decode), kOutputTolerance);
     EXPECT_LE(MaxScaledDiff(chunked_state.matrices(), decode_state.matrices()), kStateTolerance);
     EXPECT_TRUE(chunked_state.conv == decode_state.conv);
@@ -376,7 +369,8 @@ TEST(GatedDeltaRule, ChunkedPrefillThenDecodeMatchesDecodeAllTheWay) {
   TestState mixed(s);
   std::vector<float> got = RunMixer(s, layer.view(), rows, mixed, DeltaRuleAlgorithm::kChunked, BestKernels(), 0, 70);
   for (int t = 70; t < rows.n; ++t) {
-    const std::vector<float> row = RunMixer(s, layer.view(), rows, mixed, DeltaRuleAlgorithm::kRecurrent, BestKernels(), t, 1);
+    const std::vector<float> row =
+        RunMixer(s, layer.view(), rows, mixed, DeltaRuleAlgorithm::kRecurrent, BestKernels(), t, 1);
     got.insert(got.end(), row.begin(), row.end());
   }
   EXPECT_LE(MaxAbsDiff(got, want), kOutputTolerance);
@@ -403,15 +397,18 @@ TEST(GatedDeltaRule, ForkedStatesEvolveAsFreshSequences) {
   TestState fork_a(s), fork_b(s);
   CopyGatedDeltaState(s, parent.view(), fork_a.view());
   CopyGatedDeltaState(s, parent.view(), fork_b.view());
-  const std::vector<float> got_a = RunMixer(s, layer.view(), a, fork_a, DeltaRuleAlgorithm::kRecurrent, BestKernels(), prompt, tail);
-  const std::vector<float> got_b = RunMixer(s, layer.view(), b, fork_b, DeltaRuleAlgorithm::kRecurrent, BestKernels(), prompt, tail);
+  const std::vector<float> got_a =
+      RunMixer(s, layer.view(), a, fork_a, DeltaRuleAlgorithm::kRecurrent, BestKernels(), prompt, tail);
+  const std::vector<float> got_b =
+      RunMixer(s, layer.view(), b, fork_b, DeltaRuleAlgorithm::kRecurrent, BestKernels(), prompt, tail);
   EXPECT_TRUE(parent == parent_after_prompt);
 
   const std::vector<std::tuple<const TestRows*, const std::vector<float>*, const TestState*>> forks = {
       {&a, &got_a, &fork_a}, {&b, &got_b, &fork_b}};
   for (const auto& [rows, got, fork] : forks) {
     TestState fresh(s);
-    const std::vector<float> all = RunMixer(s, layer.view(), *rows, fresh, DeltaRuleAlgorithm::kRecurrent, BestKernels());
+    const std::vector<float> all =
+        RunMixer(s, layer.view(), *rows, fresh, DeltaRuleAlgorithm::kRecurrent, BestKernels());
     EXPECT_TRUE(SameBits(*got, std::vector<float>(all.begin() + prompt * s.value_dim(), all.end())));
     EXPECT_TRUE(*fork == fresh);
   }
@@ -438,7 +435,8 @@ TEST(GatedDeltaRule, TiledOrderIsGroupedOrderWithValueHeadsPermuted) {
     gguf.decay_scale[p] = hf.decay_scale[h];
     gguf.dt_bias[p] = hf.dt_bias[h];
     for (int j = 0; j < dv; ++j) {
-      for (int x = 0; x < taps; ++x) gguf.conv_weight[x * channels + v0 + p * dv + j] = hf.conv_weight[x * channels + v0 + h * dv + j];
+      for (int x = 0; x < taps; ++x)
+        gguf.conv_weight[x * channels + v0 + p * dv + j] = hf.conv_weight[x * channels + v0 + h * dv + j];
     }
     for (int t = 0; t < hf_rows.n; ++t) {
       gguf_rows.a[t * grouped.num_v_heads + p] = hf_rows.a[t * grouped.num_v_heads + h];
@@ -450,14 +448,17 @@ TEST(GatedDeltaRule, TiledOrderIsGroupedOrderWithValueHeadsPermuted) {
     }
   }
   TestState hf_state(grouped), gguf_state(tiled);
-  const std::vector<float> want = RunMixer(grouped, hf.view(), hf_rows, hf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
-  const std::vector<float> got = RunMixer(tiled, gguf.view(), gguf_rows, gguf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
+  const std::vector<float> want =
+      RunMixer(grouped, hf.view(), hf_rows, hf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
+  const std::vector<float> got =
+      RunMixer(tiled, gguf.view(), gguf_rows, gguf_state, DeltaRuleAlgorithm::kRecurrent, BestKernels());
   const size_t per_head = grouped.head_state_floats();
   for (int h = 0; h < grouped.num_v_heads; ++h) {
     const int p = tiled_pos(h);
     for (int t = 0; t < hf_rows.n; ++t) {
       for (int j = 0; j < dv; ++j) {
-        ASSERT_EQ(got[t * grouped.value_dim() + p * dv + j], want[t * grouped.value_dim() + h * dv + j]) << h << " " << t;
+        ASSERT_EQ(got[t * grouped.value_dim() + p * dv + j], want[t * grouped.value_dim() + h * dv + j])
+            << h << " " << t;
       }
     }
     EXPECT_EQ(std::memcmp(&gguf_state.heads[p * per_head], &hf_state.heads[h * per_head], per_head * sizeof(float)), 0);
@@ -530,7 +531,8 @@ TEST(GatedDeltaRule, ConvWindowKeepsTheLastInputs) {
   GatedDeltaReferenceState ref = NewGatedDeltaReferenceState(s);
   int done = 0;
   for (int count : {1, 1, 3, 1}) {
-    const std::vector<float> got = RunMixer(s, layer.view(), rows, state, DeltaRuleAlgorithm::kRecurrent, BestKernels(), done, count);
+    const std::vector<float> got =
+        RunMixer(s, layer.view(), rows, state, DeltaRuleAlgorithm::kRecurrent, BestKernels(), done, count);
     const std::vector<double> want = GatedDeltaReference(s, layer.view(), rows.view(s, done, count), ref);
     EXPECT_LE(MaxAbsDiff(got, want), kOutputTolerance);
     done += count;
