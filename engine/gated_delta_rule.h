@@ -9,8 +9,8 @@
 // ordinary matmuls that the forward pass does for all rows of a step; this
 // file is the per-sequence part: the causal conv1d over the q|k|v channels with
 // the sequence's window, SiLU, L2-normalized q and k, the per-head decay and
-// write strength, the gated delta rule on the per-head state
-// and the gated RMSNorm (their kernels: engine/kernels/gated_delta.h).
+// write strength, the gated delta rule on the per-head state and the gated
+// RMSNorm (their kernels: engine/kernels/gated_delta.h).
 //
 // State: per sequence and linear layer, a GatedDeltaState (the conv window and
 // one state block per value head), zeros for a new sequence. It is plain
@@ -55,8 +55,9 @@ enum class KeyHeadOrder {
   kTiled,
 };
 
-// How q and k are L2-normalized (docs/qwen35.md F7); the two differ only for
-// vectors of norm near sqrt(eps).
+// How q and k are L2-normalized (docs/qwen35.md F7). The two differ
+// relatively by about eps / (2 |x|^2): a few float ulps at |x| ~ 1, more for
+// short vectors.
 enum class L2NormStyle {
   kRsqrtOfSumPlusEps,  // x / sqrt(sum x^2 + eps): transformers' l2norm, fla (eps 1e-6)
   kMaxOfNormAndEps,    // x / max(sqrt(sum x^2), eps): ggml_l2_norm in llama.cpp (eps = rms_norm_eps)
