@@ -312,7 +312,8 @@ typedef int VecI __attribute__((vector_size(64)));
 // ~ 1.2e-38 instead of a denormal or 0; above it +inf (n = 128 makes the
 // exponent bits all ones), so that SiLU and the sigmoid, which only ever
 // divide by 1 + exp(-x), come out as 0 for very negative x.
-[[gnu::always_inline]] inline Vec Exp(Vec x) {
+[[gnu::always_inline]] inline Vec Exp(const Vec& input) {
+  Vec x = input;
   const Vec lo = Splat(-87.3f), hi = Splat(89.0f);
   x = x < lo ? lo : x;
   x = x > hi ? hi : x;
@@ -332,7 +333,7 @@ typedef int VecI __attribute__((vector_size(64)));
   return p * two_n;
 }
 
-[[gnu::always_inline]] inline Vec Silu(Vec x) { return x * (Splat(1.0f) / (Splat(1.0f) + Exp(-x))); }
+[[gnu::always_inline]] inline Vec Silu(const Vec& x) { return x * (Splat(1.0f) / (Splat(1.0f) + Exp(-x))); }
 
 // sum x[i]^2, as Dot(x, x, n).
 inline float SumOfSquares(const float* x, int n) { return Dot(x, x, n); }
