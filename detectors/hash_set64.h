@@ -12,10 +12,13 @@ namespace doomscope {
 
 class HashSet64 {
  public:
-  // Empties the set and makes room for `n` keys at load <= 1/2.
+  // Empties the set and makes room for `n` keys at load <= 1/2 (<= 3/4 past
+  // a million keys: linear probing stays short there, and the table of a
+  // huge sample is the detectors' largest buffer).
   void Reset(size_t n) {
+    const size_t room = n > (size_t{1} << 20) ? n + n / 3 : 2 * n;
     size_t cap = 16;
-    while (cap < 2 * n) cap <<= 1;
+    while (cap < room) cap <<= 1;
     if (keys_.size() < cap) {
       keys_.resize(cap);
       counts_.resize(cap);
@@ -44,6 +47,15 @@ class HashSet64 {
   }
 
   size_t size() const { return size_; }
+
+  // Frees the storage once it passes `max_bytes` (a huge sample grew it).
+  void ReleaseIfLarger(size_t max_bytes) {
+    if (keys_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t)) <= max_bytes) return;
+    std::vector<uint64_t>().swap(keys_);
+    std::vector<uint32_t>().swap(counts_);
+    mask_ = 0;
+    size_ = 0;
+  }
 
  private:
   std::vector<uint64_t> keys_;

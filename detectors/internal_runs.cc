@@ -1,10 +1,10 @@
 #include "detectors/internal_runs.h"
-
 #include <string.h>
 
 #include <algorithm>
 #include <limits>
 
+#include "detectors/scratch.h"
 #include "detectors/z_function.h"
 
 #if defined(__SSE2__)
@@ -182,6 +182,8 @@ void FindRuns(std::span<const int32_t> x, const RunParams& params, std::vector<R
     }
   }
   std::sort(out->begin(), out->end(), ByStartThenPeriod);
+  ReleaseIfLarge(fp);
+  ReleaseIfLarge(candidates);
 }
 
 }  // namespace doomscope

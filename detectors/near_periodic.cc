@@ -39,17 +39,22 @@ NearPeriod FindNearPeriod(std::span<const int32_t> x, const NearParams& params) 
   return best;
 }
 
-void FoldDigits(std::span<const int32_t> cps, std::vector<int32_t>* out) {
-  out->clear();
-  out->reserve(cps.size());
+size_t FoldDigitsInPlace(std::span<int32_t> cps) {
+  size_t o = 0;  // o <= i throughout: the output never overtakes the input
   for (size_t i = 0; i < cps.size(); ++i) {
     if (!IsAsciiDigit(cps[i])) {
-      out->push_back(cps[i]);
+      cps[o++] = cps[i];
       continue;
     }
-    out->push_back(kDigitRun);
+    cps[o++] = kDigitRun;
     while (i + 1 < cps.size() && IsAsciiDigit(cps[i + 1])) ++i;
   }
+  return o;
+}
+
+void FoldDigits(std::span<const int32_t> cps, std::vector<int32_t>* out) {
+  out->assign(cps.begin(), cps.end());
+  out->resize(FoldDigitsInPlace(*out));
 }
 
 void FoldDigitTokens(std::span<const int32_t> ids, const std::function<int(int32_t)>& digit_class,

@@ -39,6 +39,8 @@ inline constexpr int32_t kDigitRun = -1;       // a run of digits
 inline constexpr int32_t kSpaceDigitRun = -2;  // a token " 42": whitespace, then digits
 
 // Code points: each maximal [0-9]+ run becomes kDigitRun.
+// FoldDigits over `cps` itself; returns the folded length.
+size_t FoldDigitsInPlace(std::span<int32_t> cps);
 void FoldDigits(std::span<const int32_t> code_points, std::vector<int32_t>* out);
 
 // Tokens: `digit_class(id)` is 0 for other tokens, 1 for a token of digits

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "detectors/hash_set64.h"
+#include "detectors/scratch.h"
 #include "detectors/tail_period.h"
 
 namespace doomscope {
@@ -191,12 +192,34 @@ double DenseRepetitionFraction(std::span<const int32_t> ids, int n, bool only_st
   return static_cast<double>(marked) / static_cast<double>(ids.size());
 }
 
+namespace {
+
+absl::flat_hash_map<absl::string_view, int32_t>& WordDict() {
+  thread_local absl::flat_hash_map<absl::string_view, int32_t> dict;
+  return dict;
+}
+
+std::string& LoweredWords() {
+  thread_local std::string lowered;
+  return lowered;
+}
+
+}  // namespace
+
+void ReleaseNgramScratch() {
+  Scratch& s = GetScratch();
+  ReleaseIfLarge(s.hashes);
+  s.set.ReleaseIfLarger(kKeepScratchBytes);
+  ReleaseIfLarge(LoweredWords());
+  if (WordDict().capacity() > (1u << 20)) absl::flat_hash_map<absl::string_view, int32_t>().swap(WordDict());
+}
+
 void WordIds(std::string_view text, bool lowercase, std::vector<int32_t>* ids) {
   ids->clear();
   // Keys view the text, or a per-call copy of lowered words, so a word costs
   // no allocation.
-  thread_local absl::flat_hash_map<absl::string_view, int32_t> dict;
-  thread_local std::string lowered;
+  absl::flat_hash_map<absl::string_view, int32_t>& dict = WordDict();
+  std::string& lowered = LoweredWords();
   dict.clear();
   lowered.clear();
   lowered.reserve(text.size());  // views into it stay valid: it never reallocates

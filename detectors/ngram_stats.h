@@ -74,6 +74,10 @@ double PooledSeqRep(const std::vector<const NgramFindings*>& samples, int n);
 // must be a length known to repeat (or 0).
 int64_t LongestRepeatedSubstring(std::span<const int32_t> x, int64_t lower_bound = 0);
 
+// Frees the reusable buffers of the n-gram passes (hashes, the counting set,
+// the word dictionary) when a huge sample grew them past kKeepScratchBytes.
+void ReleaseNgramScratch();
+
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_DETECTORS_NGRAM_STATS_H_

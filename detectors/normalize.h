@@ -32,7 +32,7 @@
 #include <string_view>
 #include <vector>
 
-#include "detectors/utf8.h"  // AppendUtf8, kReplacementChar
+#include "results/utf8/utf8.h"  // DecodeOne, AppendUtf8, kReplacementChar
 
 namespace doomscope {
 
@@ -56,24 +56,8 @@ int64_t NormalizeAt(std::string_view raw, int keep_run_min, std::string* buffer,
 // (the speed path of character-level D1).
 int64_t CountNormalizedCodePoints(std::string_view raw, int keep_run_min);
 
-// Code points of `raw` as NormalizeText decodes it (invalid bytes count 1 each).
-int64_t CountCodePoints(std::string_view raw);
-
-// Decodes valid UTF-8 (NormalizeText's output) into code points, replacing
-// `*out`. Invalid input bytes decode as U+FFFD.
-void DecodeUtf8(std::string_view utf8, std::vector<int32_t>* out);
-
-std::string EncodeUtf8(std::span<const int32_t> code_points);
-
-// Decodes one code point at `s[*pos]` and advances `*pos` (by 1 on an invalid
-// byte, returning U+FFFD). Requires *pos < s.size().
-int32_t DecodeOne(std::string_view s, size_t* pos);
-
 bool IsWhitespace(int32_t cp);
 bool IsLineBreak(int32_t cp);
-
-// The first `max_code_points` code points of valid UTF-8 `s`.
-std::string_view Utf8Prefix(std::string_view s, int64_t max_code_points);
 
 }  // namespace doomscope
 

@@ -3,268 +3,117 @@
 #include <algorithm>
 #include <utility>
 
-#include "detectors/normalize.h"
+#include "results/json/json.h"
 
 namespace doomscope {
 namespace {
 
+// Tool calls are shallow; deeper nesting is not a call worth parsing.
 constexpr int kMaxDepth = 64;
 
-// A parsed value: canonical text, plus what tool-call detection needs.
-struct Value {
-  enum Kind { kOther, kString, kObject } kind = kOther;
-  std::string canonical;
-  std::string string_value;                              // kString
-  std::vector<std::pair<std::string, Value>> members;   // kObject, sorted by key
-};
+void AppendCanonical(const json::Value& v, std::string* out);
 
-class Parser {
- public:
-  Parser(std::string_view s, size_t pos, int64_t* budget) : s_(s), i_(pos), budget_(budget) {}
-
-  bool ParseValue(Value* v, int depth) {
-    SkipSpace();
-    if (i_ >= s_.size() || depth > kMaxDepth || --*budget_ < 0) return false;
-    const char c = s_[i_];
-    if (c == '{') return ParseObject(v, depth);
-    if (c == '[') return ParseArray(v, depth);
-    if (c == '"') {
-      v->kind = Value::kString;
-      if (!ParseString(&v->string_value)) return false;
-      AppendQuotedCanonical(v->string_value, &v->canonical);
-      return true;
+void AppendCanonicalString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (u < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[u >> 4]);
+      out->push_back(kHex[u & 15]);
+    } else {
+      out->push_back(c);
     }
-    if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber(&v->canonical);
-    for (std::string_view lit : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
-      if (s_.substr(i_, lit.size()) == lit) {
-        i_ += lit.size();
-        v->canonical = std::string(lit);
-        return true;
-      }
-    }
-    return false;
   }
+  out->push_back('"');
+}
 
-  size_t pos() const { return i_; }
-
- private:
-  void SkipSpace() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
-  }
-
-  bool Consume(char c) {
-    SkipSpace();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-
-  bool ParseObject(Value* v, int depth) {
-    ++i_;  // '{'
-    v->kind = Value::kObject;
-    if (!Consume('}')) {
-      do {
-        SkipSpace();
-        if (i_ >= s_.size() || s_[i_] != '"') return false;
-        std::string key;
-        if (!ParseString(&key)) return false;
-        if (!Consume(':')) return false;
-        Value member;
-        if (!ParseValue(&member, depth + 1)) return false;
-        v->members.emplace_back(std::move(key), std::move(member));
-      } while (Consume(','));
-      if (!Consume('}')) return false;
-    }
-    // Sort by key; for a repeated key the last one wins (stable sort keeps
-    // input order among equals, then keep the last of each group).
-    std::stable_sort(v->members.begin(), v->members.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<std::pair<std::string, Value>> unique;
-    for (size_t k = 0; k < v->members.size(); ++k) {
-      if (k + 1 < v->members.size() && v->members[k + 1].first == v->members[k].first) continue;
-      unique.push_back(std::move(v->members[k]));
-    }
-    v->members = std::move(unique);
-    v->canonical = "{";
-    for (size_t k = 0; k < v->members.size(); ++k) {
-      if (k > 0) v->canonical += ',';
-      AppendQuotedCanonical(v->members[k].first, &v->canonical);
-      v->canonical += ':';
-      v->canonical += v->members[k].second.canonical;
-    }
-    v->canonical += '}';
-    return true;
-  }
-
-  bool ParseArray(Value* v, int depth) {
-    ++i_;  // '['
-    v->canonical = "[";
-    if (!Consume(']')) {
-      bool first = true;
-      do {
-        Value element;
-        if (!ParseValue(&element, depth + 1)) return false;
-        if (!first) v->canonical += ',';
-        first = false;
-        v->canonical += element.canonical;
-      } while (Consume(','));
-      if (!Consume(']')) return false;
-    }
-    v->canonical += ']';
-    return true;
-  }
-
-  static int Hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
-  bool ParseHex4(int32_t* out) {
-    if (i_ + 4 > s_.size()) return false;
-    int32_t v = 0;
-    for (int k = 0; k < 4; ++k) {
-      const int h = Hex(s_[i_ + static_cast<size_t>(k)]);
-      if (h < 0) return false;
-      v = v * 16 + h;
-    }
-    i_ += 4;
-    *out = v;
-    return true;
-  }
-
-  bool ParseString(std::string* out) {
-    ++i_;  // '"'
-    out->clear();
-    while (i_ < s_.size()) {
-      if (--*budget_ < 0) return false;
-      const char c = s_[i_];
-      if (c == '"') {
-        ++i_;
-        return true;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        out->push_back(c);
-        ++i_;
-        continue;
-      }
-      if (++i_ >= s_.size()) return false;
-      const char e = s_[i_++];
-      switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          int32_t cp;
-          if (!ParseHex4(&cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 6 <= s_.size() && s_[i_] == '\\' && s_[i_ + 1] == 'u') {
-            i_ += 2;
-            int32_t lo;
-            if (!ParseHex4(&lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          AppendUtf8(cp, out);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  bool ParseNumber(std::string* out) {
-    const size_t start = i_;
-    if (s_[i_] == '-') ++i_;
-    auto digits = [&]() {
-      const size_t d = i_;
-      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-      return i_ > d;
-    };
-    if (i_ < s_.size() && s_[i_] == '0') {
-      ++i_;
-    } else if (!digits()) {
-      return false;
-    }
-    if (i_ < s_.size() && s_[i_] == '.') {
-      ++i_;
-      if (!digits()) return false;
-    }
-    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
-      ++i_;
-      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
-      if (!digits()) return false;
-    }
-    out->assign(s_.substr(start, i_ - start));
-    return true;
-  }
-
-  static void AppendQuotedCanonical(std::string_view s, std::string* out) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out->push_back('"');
-    for (char c : s) {
-      const unsigned char u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out->push_back('\\');
-        out->push_back(c);
-      } else if (u < 0x20) {
-        out->append("\\u00");
-        out->push_back(kHex[u >> 4]);
-        out->push_back(kHex[u & 15]);
+void AppendCanonical(const json::Value& v, std::string* out) {
+  switch (v.kind()) {
+    case json::Value::Kind::kString:
+      AppendCanonicalString(v.as_string(), out);
+      return;
+    case json::Value::Kind::kInt:
+    case json::Value::Kind::kDouble:
+      // As written (the parse kept the text); a number built otherwise is serialized.
+      if (!v.number_text().empty()) {
+        out->append(v.number_text());
       } else {
-        out->push_back(c);
+        json::AppendSerialized(v, out);
       }
+      return;
+    case json::Value::Kind::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const json::Value& e : v.as_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendCanonical(e, out);
+      }
+      out->push_back(']');
+      return;
     }
-    out->push_back('"');
+    case json::Value::Kind::kObject: {
+      // The parser kept the last of repeated keys; sort what is left.
+      std::vector<const std::pair<std::string, json::Value>*> members;
+      for (const auto& m : v.as_object()) members.push_back(&m);
+      std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+      out->push_back('{');
+      for (size_t k = 0; k < members.size(); ++k) {
+        if (k > 0) out->push_back(',');
+        AppendCanonicalString(members[k]->first, out);
+        out->push_back(':');
+        AppendCanonical(members[k]->second, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    default:
+      json::AppendSerialized(v, out);  // null, true, false
   }
+}
 
-  std::string_view s_;
-  size_t i_;
-  int64_t* budget_;
-};
+std::string Canonical(const json::Value& v) {
+  std::string out;
+  AppendCanonical(v, &out);
+  return out;
+}
 
-const Value* Member(const Value& v, std::string_view key) {
-  for (const auto& [k, m] : v.members) {
-    if (k == key) return &m;
-  }
-  return nullptr;
+json::ParseOptions Options(int64_t* budget) {
+  json::ParseOptions o;
+  o.max_depth = kMaxDepth;
+  o.keep_number_text = true;
+  o.budget = budget;
+  return o;
 }
 
 // The call an object describes, if it is one.
-std::optional<ToolCall> AsToolCall(const Value& v, int64_t* budget) {
-  if (v.kind != Value::kObject) return std::nullopt;
-  const Value* holder = &v;
-  if (const Value* fn = Member(v, "function"); fn != nullptr && fn->kind == Value::kObject) holder = fn;
-  const Value* name = Member(*holder, "name");
-  if (name == nullptr || name->kind != Value::kString) return std::nullopt;
-  const Value* args = nullptr;
+std::optional<ToolCall> AsToolCall(const json::Value& v, int64_t* budget) {
+  if (!v.is_object()) return std::nullopt;
+  const json::Value* holder = &v;
+  if (const json::Value* fn = v.Find("function"); fn != nullptr && fn->is_object()) holder = fn;
+  const json::Value* name = holder->Find("name");
+  if (name == nullptr || !name->is_string()) return std::nullopt;
+  const json::Value* args = nullptr;
   for (std::string_view key : {"arguments", "parameters", "args", "input"}) {
-    if ((args = Member(*holder, key)) != nullptr) break;
+    if ((args = holder->Find(key)) != nullptr) break;
   }
   if (args == nullptr) return std::nullopt;
   ToolCall call;
-  call.name = name->string_value;
-  call.canonical_arguments = args->canonical;
-  if (args->kind == Value::kString) {
+  call.name = name->as_string();
+  call.canonical_arguments = Canonical(*args);
+  if (args->is_string()) {
     // Arguments encoded as a JSON string: compare the JSON inside.
-    Parser inner(args->string_value, 0, budget);
-    Value parsed;
-    if (inner.ParseValue(&parsed, 1)) {
-      size_t end = inner.pos();
-      while (end < args->string_value.size() && std::string_view(" \t\r\n").find(args->string_value[end]) !=
-                                                    std::string_view::npos) {
-        ++end;
-      }
-      if (end == args->string_value.size()) call.canonical_arguments = parsed.canonical;
+    const std::string& inner = args->as_string();
+    size_t end = 0;
+    absl::StatusOr<json::Value> parsed = json::ParsePrefix(inner, 0, &end, Options(budget));
+    if (parsed.ok()) {
+      while (end < inner.size() && std::string_view(" \t\r\n").find(inner[end]) != std::string_view::npos) ++end;
+      if (end == inner.size()) call.canonical_arguments = Canonical(*parsed);
     }
   }
   return call;
@@ -274,11 +123,9 @@ std::optional<ToolCall> AsToolCall(const Value& v, int64_t* budget) {
 
 std::optional<std::string> CanonicalJson(std::string_view text, size_t pos, size_t* end) {
   int64_t budget = static_cast<int64_t>(text.size()) * 4 + 1024;
-  Parser parser(text, pos, &budget);
-  Value v;
-  if (!parser.ParseValue(&v, 0)) return std::nullopt;
-  *end = parser.pos();
-  return std::move(v.canonical);
+  absl::StatusOr<json::Value> v = json::ParsePrefix(text, pos, end, Options(&budget));
+  if (!v.ok()) return std::nullopt;
+  return Canonical(*v);
 }
 
 std::vector<ToolCall> FindToolCalls(std::string_view text) {
@@ -289,12 +136,12 @@ std::vector<ToolCall> FindToolCalls(std::string_view text) {
   while (budget > 0) {
     i = text.find('{', i);
     if (i == std::string_view::npos) break;
-    Parser parser(text, i, &budget);
-    Value v;
-    if (parser.ParseValue(&v, 0)) {
-      if (auto call = AsToolCall(v, &budget)) {
+    size_t end = 0;
+    absl::StatusOr<json::Value> v = json::ParsePrefix(text, i, &end, Options(&budget));
+    if (v.ok()) {
+      if (auto call = AsToolCall(*v, &budget)) {
         calls.push_back(std::move(*call));
-        i = parser.pos();
+        i = end;
         continue;
       }
     }

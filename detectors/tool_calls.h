@@ -7,9 +7,8 @@
 // JSON counts as that JSON), or OpenAI's {"function": {"name", "arguments"}}.
 // Canonical JSON: object keys sorted (a repeated key keeps its last value),
 // no insignificant whitespace, strings re-escaped from their decoded value,
-// numbers as written. The parser is our own small strict one, because the
-// detectors depend on nothing but the schema; its work is capped at a few
-// passes over the text, so hostile input stays linear.
+// numbers as written. Parsing is the JSON leaf's (results/json), with one work
+// budget for the whole text, so hostile input stays linear.
 #ifndef DOOMSCOPE_DETECTORS_TOOL_CALLS_H_
 #define DOOMSCOPE_DETECTORS_TOOL_CALLS_H_
 

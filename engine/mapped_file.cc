@@ -20,7 +20,10 @@ std::string ErrnoText(int err) { return std::string(std::strerror(err)); }
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise block here
+  // forever; the type is then checked on what was opened. (The engine keeps
+  // this check of its own: it may not use the results/ file leaf.)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     std::string msg = absl::StrCat(path, ": cannot open: ", ErrnoText(err));
@@ -32,9 +35,15 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
     ::close(fd);
     return absl::InternalError(absl::StrCat(path, ": cannot stat: ", ErrnoText(err)));
   }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
+  }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": is ", S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device",
+        ", not a regular file"));
   }
   size_t size = static_cast<size_t>(st.st_size);
   if (size == 0) {

@@ -1,33 +1,17 @@
 #include "engine/model_loader.h"
 
-#include <sys/stat.h>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/file_paths.h"
 #include "engine/gguf_model.h"
 #include "engine/gguf_reader.h"
 #include "engine/llama2c_reader.h"
 #include "engine/mapped_file.h"
+#include "engine/tokenizer_loader.h"
 
 namespace doomscope::engine {
 namespace {
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string DirectoryOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 ModelFormat FormatOf(const MappedFile& file) {
   uint32_t magic = 0;
@@ -112,7 +96,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& model_path, const std::
     }
   }
   if (!tokenizer) {
-    absl::StatusOr<Tokenizer> t = Tokenizer::FromLlama2cFile(tok_path, weights->config.vocab_size);
+    absl::StatusOr<Tokenizer> t = OpenTokenizer(tok_path, weights->config.vocab_size);
     if (!t.ok()) return t.status();
     tokenizer = *std::move(t);
   }

@@ -1,107 +1,118 @@
-// SentencePiece-style BPE tokenizer with byte fallback, as llama2.c's run.c
-// implements it (and as llama.cpp does for GGUF `tokenizer.ggml.model = llama`).
+// engine::Tokenizer: the one tokenizer type the rest of doomscope uses,
+// whatever the checkpoint's format. It wraps an immutable algorithm
+// (tokenizer_impl.h) shared between copies and threads, plus the special-token
+// facts that come from configuration files: BOS/EOS/PAD ids, whether special
+// tokens written in text are parsed, and the set of ids that end generation.
 //
-// Encode: optional BOS; a dummy prefix " " token when the text is not empty;
-// the text split into UTF-8 code points (at most 4 bytes each), each looked up
-// as a piece, or, when absent, written as its bytes' `<0xNN>` tokens; then,
-// repeatedly, the adjacent pair whose concatenated piece exists in the
-// vocabulary with the highest score is merged (leftmost pair on ties; scores
-// <= -1e10 or NaN never merge). Pieces store spaces as ASCII ' ' (GGUF's U+2581
-// is converted on load).
-//
-// Decode: a piece; after BOS a leading space is dropped; `<0xNN>` pieces
-// become the raw byte; control tokens (BOS, EOS, other GGUF control tokens)
-// decode to nothing; out-of-range ids decode to nothing.
+// Sources (see also tokenizer_loader.h, which opens any path):
+//  - llama2.c tok*.bin and GGUF `llama` vocabularies: SentencePiece-style BPE
+//    (sentencepiece_tokenizer.h);
+//  - tokenizer.json (byte-level BPE such as Qwen3, Llama 3, SmolLM, GPT-2, LFM2;
+//    SentencePiece-style BPE with byte fallback such as Llama 2, TinyLlama,
+//    Mistral) and GGUF `gpt2` vocabularies: Hugging Face's pipeline
+//    (bpe_tokenizer.h), with tokenizer_config.json / generation_config.json.
 #ifndef DOOMSCOPE_ENGINE_TOKENIZER_H_
 #define DOOMSCOPE_ENGINE_TOKENIZER_H_
 
-#include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "engine/sentencepiece_tokenizer.h"
+#include "engine/tokenizer_impl.h"
 
 namespace doomscope::engine {
 
 class GgufFile;
 
-// GGUF `tokenizer.ggml.token_type` values.
-enum class TokenKind : uint8_t {
-  kNormal = 1,
-  kUnknown = 2,
-  kControl = 3,
-  kUserDefined = 4,
-  kUnused = 5,
-  kByte = 6,
+struct EncodeOptions {
+  // Add what the tokenizer adds around a sequence (BOS, EOS, template tokens).
+  bool add_special = false;
+  // Special tokens written in the text (`<|im_start|>`) become their ids; off,
+  // they are tokenized as text. Non-special added tokens (`<think>`) always
+  // become their ids.
+  bool parse_special = true;
 };
 
-// Everything a tokenizer is built from; the file loaders fill this in.
-struct TokenizerVocab {
-  std::vector<std::string> pieces;  // spaces as ' '
-  std::vector<float> scores;        // same length as pieces
-  std::vector<TokenKind> kinds;     // same length as pieces
-  int32_t bos_id = 1;
-  int32_t eos_id = 2;
-  int32_t unk_id = 0;
-  bool add_dummy_prefix = true;
-  // run.c looks every piece up, control and byte pieces included; llama.cpp
-  // matches only normal and user-defined pieces against text.
-  bool match_all_pieces = true;
-  std::string source;  // for error messages
+struct DecodeOptions {
+  bool skip_special = true;  // drop special tokens (BOS, EOS, <|im_end|>, ...)
+  int32_t prev_token = -1;   // decode as a continuation of this token
+};
+
+// The special-token facts of a tokenizer.
+struct SpecialTokenIds {
+  int32_t bos = -1, eos = -1, unk = -1, pad = -1;
+  std::vector<int32_t> end_of_generation;  // EOS and end-of-turn ids, sorted, unique
+  bool parse_special_by_default = true;    // false when split_special_tokens is set
 };
 
 class Tokenizer {
  public:
+  Tokenizer(std::shared_ptr<const TokenizerImpl> impl, SpecialTokenIds ids, std::string source);
+
   // Reads a llama2.c tokenizer file (tok*.bin, tokenizer.bin) holding
   // `vocab_size` tokens: uint32 max_token_length, then per token float32 score,
   // int32 length, bytes. The file must end right after the last token.
   static absl::StatusOr<Tokenizer> FromLlama2cFile(const std::string& path, int vocab_size);
   static absl::StatusOr<Tokenizer> FromLlama2cBytes(std::span<const std::byte> bytes,
                                                     const std::string& name, int vocab_size);
-  // Reads the embedded vocabulary of a GGUF (`tokenizer.ggml.model` = "llama").
+  // Reads the embedded vocabulary of a GGUF: `tokenizer.ggml.model` "llama"
+  // (SentencePiece) or "gpt2" (byte-level BPE, `tokenizer.ggml.pre` naming the
+  // pre-tokenizer family).
   static absl::StatusOr<Tokenizer> FromGguf(const GgufFile& gguf);
-  // Validates a vocabulary (lengths agree, special ids in range, byte pieces well formed).
+  // A SentencePiece-style tokenizer from a vocabulary (validated).
   static absl::StatusOr<Tokenizer> FromVocab(TokenizerVocab vocab);
 
+  // Encode(text, add_bos) adds the tokenizer's special tokens when add_bos and
+  // parses special tokens in the text as the tokenizer's configuration says.
   std::vector<int32_t> Encode(std::string_view text, bool add_bos) const;
-  // The text of `token` when it follows `prev_token` (-1: none).
-  std::string DecodeToken(int32_t prev_token, int32_t token) const;
-  // The concatenated DecodeToken of every token, each after its predecessor;
-  // the first follows `prev_token`. Decode(prompt_ids_with_bos + generated)
-  // is run.c's printed output.
-  std::string Decode(std::span<const int32_t> tokens, int32_t prev_token = -1) const;
+  std::vector<int32_t> Encode(std::string_view text, const EncodeOptions& options) const;
 
-  int32_t bos_id() const { return vocab_.bos_id; }
-  int32_t eos_id() const { return vocab_.eos_id; }
-  int32_t unk_id() const { return vocab_.unk_id; }
-  int vocab_size() const { return static_cast<int>(vocab_.pieces.size()); }
-  // The stored piece (spaces as ' '), or "" for an out-of-range id.
-  std::string_view Piece(int32_t token) const;
-  float Score(int32_t token) const;
-  TokenKind Kind(int32_t token) const;
+  // The bytes `token` adds after `prev_token` (-1: none), special tokens
+  // skipped. A byte-level token may hold part of a UTF-8 character: print
+  // through StreamingDetokenizer (streaming_detokenizer.h).
+  std::string DecodeToken(int32_t prev_token, int32_t token) const;
+  // The text of `tokens` after `prev_token`, special tokens skipped.
+  std::string Decode(std::span<const int32_t> tokens, int32_t prev_token = -1) const;
+  std::string DecodeWith(std::span<const int32_t> tokens, const DecodeOptions& options) const;
+
+  int32_t bos_id() const { return ids_.bos; }  // -1 when the tokenizer has none
+  int32_t eos_id() const { return ids_.eos; }
+  int32_t unk_id() const { return ids_.unk; }
+  int32_t pad_id() const { return ids_.pad; }
+  // Ids that end generation: EOS, end-of-turn tokens, generation_config's eos_token_id list.
+  const std::vector<int32_t>& end_of_generation_ids() const { return ids_.end_of_generation; }
+  bool IsEndOfGeneration(int32_t token) const;
+  // Whether skip-special decoding drops `token`.
+  bool IsSpecial(int32_t token) const { return impl_->IsSpecial(token); }
+
+  int vocab_size() const { return impl_->vocab_size(); }
+  // The stored piece (SentencePiece: spaces as ' '; byte-level: GPT-2 alphabet), or "".
+  std::string_view Piece(int32_t token) const { return impl_->Piece(token); }
+  // The id of a stored piece (an added token's content, a vocabulary entry), or -1.
+  int32_t TokenId(std::string_view piece) const { return impl_->TokenId(piece); }
+  float Score(int32_t token) const { return impl_->Score(token); }
+  TokenKind Kind(int32_t token) const { return impl_->Kind(token); }
   // The token that stands for raw byte `b` (-1 if the vocabulary has none).
-  int32_t ByteToken(uint8_t b) const { return byte_token_[b]; }
+  int32_t ByteToken(uint8_t b) const { return impl_->ByteToken(b); }
   // The byte a `<0xNN>` token stands for, or -1.
-  int ByteValue(int32_t token) const;
+  int ByteValue(int32_t token) const { return impl_->ByteValue(token); }
+
+  const std::string& source() const { return source_; }
+  const SpecialTokenIds& special_ids() const { return ids_; }
 
  private:
-  explicit Tokenizer(TokenizerVocab vocab) : vocab_(std::move(vocab)) {}
-  // Id of the piece equal to `text` among the matchable pieces, or -1.
-  int32_t Lookup(std::string_view text) const;
-  // Appends the token(s) for one code point (its bytes on a miss).
-  void AppendPieceOrBytes(std::string_view text, std::vector<int32_t>* out) const;
-  void MergePairs(std::vector<int32_t>* symbols) const;
-
-  TokenizerVocab vocab_;
-  absl::flat_hash_map<std::string, int32_t> piece_to_id_;
-  std::array<int32_t, 256> byte_token_{};
-  std::vector<int16_t> byte_value_;  // per token: the byte of a <0xNN> piece, else -1
-  size_t max_piece_length_ = 0;
+  std::shared_ptr<const TokenizerImpl> impl_;
+  SpecialTokenIds ids_;
+  std::string source_;
 };
+
+// Sorts and de-duplicates `ids` (dropping negative ones).
+void NormalizeIdSet(std::vector<int32_t>* ids);
 
 }  // namespace doomscope::engine
 

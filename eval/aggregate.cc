@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "benchmarks/tasks/wnut17.h"
-#include "detectors/wilson.h"
+#include "results/stats/wilson.h"
 #include "eval/field_f1.h"
 
 namespace doomscope::eval {

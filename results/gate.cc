@@ -11,7 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "results/json/jsonl.h"
 #include "results/report_markdown.h"
-#include "results/stats.h"
+#include "results/stats/stats.h"
 
 namespace doomscope::results {
 namespace {

@@ -11,7 +11,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "results/crc32c.h"
+#include "results/files/regular_file.h"
+#include "results/hash/crc32c.h"
 
 namespace doomscope::results {
 namespace {
@@ -39,6 +40,13 @@ uint32_t GetLe32(const char* p) {
 
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
   return absl::UnavailableError(absl::StrCat(path, ": ", what, ": ", std::strerror(errno)));
+}
+
+// What to do about a corrupt file, for the error that names it.
+std::string Hint(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.parent_path().filename() == "records" ? p.parent_path().parent_path() : p.parent_path();
+  return absl::StrCat(" (`doomscope repair ", dir.string(), "` keeps every valid record and sets the bad bytes aside)");
 }
 
 // Reads exactly `n` bytes at `offset` (n small enough for memory: bounded by
@@ -96,7 +104,7 @@ absl::StatusOr<ScanResult> ScanFrames(
     if (UnmaskCrc(GetLe32(header.data() + 8)) != Crc32c(std::string_view(header.data(), 8))) {
       if (AllZero(fd, path, off, size)) break;  // torn: zero-filled end
       return absl::DataLossError(absl::StrCat(path, ": offset ", off,
-                                              ": record length checksum mismatch (corrupt record file)"));
+                                              ": record length checksum mismatch (corrupt record file)", Hint(path)));
     }
     const uint64_t frame_left = static_cast<uint64_t>(left) - kHeaderBytes;
     if (length > frame_left || frame_left - length < 4) break;  // torn: frame runs past the end
@@ -109,7 +117,7 @@ absl::StatusOr<ScanResult> ScanFrames(
     if (UnmaskCrc(GetLe32(crc_bytes.data())) != Crc32c(payload)) {
       if (frame_end == size) break;  // torn: the last frame's bytes did not all land
       return absl::DataLossError(absl::StrCat(path, ": offset ", off,
-                                              ": record payload checksum mismatch (corrupt record file)"));
+                                              ": record payload checksum mismatch (corrupt record file)", Hint(path)));
     }
     if (payload_fn) {
       if (absl::Status s = payload_fn(off, payload); !s.ok()) return s;
@@ -121,6 +129,69 @@ absl::StatusOr<ScanResult> ScanFrames(
   r.torn_bytes = size - off;
   return r;
 }
+
+// A frame that starts at data[off] and passes both checksums; its end, or 0.
+size_t ValidFrameEnd(std::string_view data, size_t off) {
+  if (data.size() - off < kHeaderBytes + 4) return 0;
+  if (UnmaskCrc(GetLe32(data.data() + off + 8)) != Crc32c(data.substr(off, 8))) return 0;
+  const uint64_t length = GetLe64(data.data() + off);
+  if (length > data.size() - off - kHeaderBytes - 4) return 0;
+  const std::string_view payload = data.substr(off + kHeaderBytes, length);
+  if (UnmaskCrc(GetLe32(data.data() + off + kHeaderBytes + length)) != Crc32c(payload)) return 0;
+  return off + kHeaderBytes + length + 4;
+}
+
+// Salvage: walks a whole file in memory, handing every valid frame's payload
+// to `payload_fn` (which may refuse it: then it counts as corrupt), and
+// resynchronising after a bad region at the next offset where a valid frame
+// starts. What follows the last valid frame is a torn tail when it looks like
+// one (the rules at the top of record_file.h), else corrupt.
+ScanResult SalvageFrames(std::string_view data, ReadStats* stats,
+                         const std::function<bool(int64_t offset, std::string_view payload)>& payload_fn) {
+  ScanResult r;
+  size_t off = 0;
+  size_t bad_start = std::string_view::npos;
+  auto close_bad = [&](size_t end) {
+    if (bad_start == std::string_view::npos) return;
+    stats->corrupt_bytes += static_cast<int64_t>(end - bad_start);
+    ++stats->corrupt_regions;
+    bad_start = std::string_view::npos;
+  };
+  while (off < data.size()) {
+    const size_t end = ValidFrameEnd(data, off);
+    if (end != 0 && payload_fn(static_cast<int64_t>(off), data.substr(off + kHeaderBytes, end - off - kHeaderBytes - 4))) {
+      close_bad(off);
+      ++r.records;
+      off = end;
+      r.valid_end = static_cast<int64_t>(off);
+      continue;
+    }
+    if (bad_start == std::string_view::npos) bad_start = off;
+    ++off;
+  }
+  if (bad_start != std::string_view::npos) {
+    // The end of the file after the last valid frame: a torn tail is a short
+    // header, a zero-filled end, or a frame whose declared length runs past
+    // the end; anything else there is corruption.
+    const std::string_view rest = data.substr(bad_start);
+    bool torn = rest.size() < kHeaderBytes || rest.find_first_not_of('\0') == std::string_view::npos;
+    if (!torn && UnmaskCrc(GetLe32(rest.data() + 8)) == Crc32c(rest.substr(0, 8))) {
+      // A frame running past the end, or ending exactly at it with a bad
+      // payload checksum (its last bytes did not land).
+      const uint64_t length = GetLe64(rest.data());
+      const uint64_t after_header = rest.size() - kHeaderBytes;
+      torn = length > after_header || after_header - length <= 4;
+    }
+    if (torn) {
+      r.torn_bytes = static_cast<int64_t>(rest.size());
+      bad_start = std::string_view::npos;
+    } else {
+      close_bad(data.size());
+    }
+  }
+  return r;
+}
+
 
 }  // namespace
 
@@ -214,29 +285,91 @@ absl::Status RecordWriter::Flush() {
 }
 
 absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
-                            ReadStats* stats) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such record file"));
-    return ErrnoError("open", path);
+                            ReadStats* stats, ReadMode mode) {
+  absl::StatusOr<ScopedFd> fd = OpenRegularFile(path);
+  if (!fd.ok()) {
+    if (fd.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(path, ": no such record file"));
+    }
+    return fd.status();
+  }
+  if (mode == ReadMode::kSalvage) {
+    std::string data;
+    if (absl::Status s = ReadAll(fd->get(), path, &data); !s.ok()) return s;
+    ReadStats local;
+    ReadStats* st = stats != nullptr ? stats : &local;
+    const ScanResult scan = SalvageFrames(data, st, [&](int64_t, std::string_view payload) {
+      SampleRecord record;
+      if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
+      if (fn) fn(std::move(record));
+      return true;
+    });
+    st->records += scan.records;
+    st->torn_tail_bytes += scan.torn_bytes;
+    return absl::OkStatus();
   }
   absl::StatusOr<ScanResult> scan =
-      ScanFrames(fd, path, [&](int64_t offset, const std::string& payload) -> absl::Status {
+      ScanFrames(fd->get(), path, [&](int64_t offset, const std::string& payload) -> absl::Status {
         SampleRecord record;
         if (!record.ParseFromString(payload)) {
-          return absl::DataLossError(
-              absl::StrCat(path, ": offset ", offset, ": checksums match but the payload is not a SampleRecord"));
+          return absl::DataLossError(absl::StrCat(path, ": offset ", offset,
+                                                  ": checksums match but the payload is not a SampleRecord",
+                                                  Hint(path)));
         }
         if (fn) fn(std::move(record));
         return absl::OkStatus();
       });
-  ::close(fd);
   if (!scan.ok()) return scan.status();
   if (stats != nullptr) {
     stats->records += scan->records;
     stats->torn_tail_bytes += scan->torn_bytes;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<RepairResult> RepairRecordFile(const std::string& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) return ErrnoError("open", path);
+  if (absl::Status st = CheckRegularFile(fd.get(), path); !st.ok()) return st;
+  // The same lock a RecordWriter holds: never rewrite a file being appended to.
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": a run is writing this record file; repair it once the run has stopped"));
+  }
+  RepairResult result;
+  std::string data;
+  if (absl::Status s = ReadAll(fd.get(), path, &data); !s.ok()) return s;
+  std::string clean;
+  const ScanResult scan = SalvageFrames(data, &result.stats, [&](int64_t offset, std::string_view payload) {
+    SampleRecord record;
+    if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
+    clean.append(data, static_cast<size_t>(offset), kHeaderBytes + payload.size() + 4);
+    return true;
+  });
+  result.stats.records = scan.records;
+  result.stats.torn_tail_bytes = scan.torn_bytes;
+  if (result.stats.corrupt_bytes == 0) return result;  // nothing in the middle: a torn tail is the writer's job
+
+  // Keep the original whole, synced, before anything replaces it.
+  for (int n = 1;; ++n) {
+    result.aside_path = absl::StrCat(path, ".corrupt-", n);
+    if (!std::filesystem::exists(result.aside_path)) break;
+  }
+  for (const auto& [target, bytes] : {std::pair<std::string, const std::string*>{result.aside_path, &data},
+                                      std::pair<std::string, const std::string*>{path + ".repair-tmp", &clean}}) {
+    ScopedFd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (out.get() < 0) return ErrnoError("create", target);
+    size_t done = 0;
+    while (done < bytes->size()) {
+      const ssize_t n = ::write(out.get(), bytes->data() + done, bytes->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoError("write", target);
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(out.get()) != 0) return ErrnoError("fsync", target);
+  }
+  if (::rename((path + ".repair-tmp").c_str(), path.c_str()) != 0) return ErrnoError("rename", path);
+  return result;
 }
 
 }  // namespace doomscope::results

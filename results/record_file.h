@@ -62,13 +62,34 @@ class RecordWriter {
 struct ReadStats {
   int64_t records = 0;
   int64_t torn_tail_bytes = 0;
+  // Salvage only: bytes skipped as corrupt, in how many places.
+  int64_t corrupt_bytes = 0;
+  int64_t corrupt_regions = 0;
+};
+
+enum class ReadMode {
+  kStrict,   // corruption in the middle is an error
+  kSalvage,  // skip corrupt regions (counted in ReadStats), keep every valid record
 };
 
 // Calls `fn` with every valid record in file order. A torn tail is dropped and
-// counted in `stats` (which may be null); corruption in the middle, or a frame
-// whose payload is not a SampleRecord, is an error "PATH: offset N: ...".
+// counted in `stats` (which may be null). Corruption in the middle, or a frame
+// whose payload is not a SampleRecord, is an error "PATH: offset N: ..." in
+// kStrict mode; in kSalvage mode reading resumes at the next valid frame.
 absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
-                            ReadStats* stats);
+                            ReadStats* stats, ReadMode mode = ReadMode::kStrict);
+
+struct RepairResult {
+  ReadStats stats;          // what the salvage kept and skipped
+  std::string aside_path;   // the original file, kept whole ("" when nothing was wrong)
+};
+
+// Rewrites a record file that has corruption in the middle so that it holds
+// exactly its valid records, in order (a torn tail is dropped as usual). The
+// original file is first copied aside, whole, to PATH.corrupt-N (synced), so
+// no byte is lost; the clean file replaces PATH atomically. Refused while a
+// writer holds the file. A file with nothing to repair is left untouched.
+absl::StatusOr<RepairResult> RepairRecordFile(const std::string& path);
 
 // Frames one serialized payload (exposed for tests and tools that write
 // record files of their own).

@@ -103,7 +103,7 @@ absl::Status WriteManifest(const std::string& dir, const RunManifest& m) {
   return json::WriteFileAtomically(ManifestPath(dir), "# doomscope RunManifest (textproto)\n" + text);
 }
 
-absl::StatusOr<RunContents> LoadRunDir(const std::string& dir) {
+absl::StatusOr<RunContents> LoadRunDir(const std::string& dir, ReadMode mode) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return absl::NotFoundError(absl::StrCat(dir, ": no such run folder"));
   const bool has_records = fs::is_directory(RecordsDir(dir), ec);
@@ -134,8 +134,13 @@ absl::StatusOr<RunContents> LoadRunDir(const std::string& dir) {
           }
           out.records.push_back(std::move(r));
         },
-        &stats);
+        &stats, mode);
     if (!s.ok()) return s;
+    if (stats.corrupt_bytes > 0) {
+      out.warnings.push_back(absl::StrCat(file, ": skipped ", stats.corrupt_bytes, " corrupt bytes in ",
+                                          stats.corrupt_regions, " place(s); every valid record around them is "
+                                          "kept (`doomscope repair ", dir, "` sets the bad bytes aside)"));
+    }
     if (stats.torn_tail_bytes > 0) {
       out.warnings.push_back(absl::StrCat(file, ": dropped a torn tail of ", stats.torn_tail_bytes,
                                           " bytes (a write cut short by a crash; resume reruns those samples)"));

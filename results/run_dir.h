@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "results/proto/record.pb.h"
+#include "results/record_file.h"
 
 namespace doomscope::results {
 
@@ -36,8 +37,10 @@ struct RunContents {
 
 // Loads DIR/manifest and every DIR/records/*.tfrecord. A sample stored twice
 // (same non-empty sample_id) keeps its first copy. Errors: DIR missing or not
-// a run folder (no manifest and no records/), unreadable or corrupt files.
-absl::StatusOr<RunContents> LoadRunDir(const std::string& dir);
+// a run folder (no manifest and no records/), unreadable files, and corrupt
+// ones in kStrict mode; kSalvage (reports, export, the dashboard) skips corrupt
+// regions with a warning that counts them and keeps every valid record.
+absl::StatusOr<RunContents> LoadRunDir(const std::string& dir, ReadMode mode = ReadMode::kStrict);
 
 // Moves every record whose checkpoint is in `checkpoint_names` out of the
 // shard files into DIR/stale/<UTC timestamp>/<shard file name>; each shard

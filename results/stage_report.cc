@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "results/stats.h"
+#include "results/stats/stats.h"
 
 namespace doomscope::results {
 namespace {

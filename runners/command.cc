@@ -90,8 +90,6 @@ bool CheckFlagsBelong(const Command& c, int argc, char** argv) {
 
 }  // namespace
 
-std::string_view DoomscopeVersion() { return DOOMSCOPE_VERSION; }
-
 int RunCommandLine(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
       std::string_view(argv[1]) == "help") {

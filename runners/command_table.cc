@@ -17,6 +17,9 @@ const std::vector<Command>& AllCommands() {
       BenchCommand(),
       ServeCommand(),
       ScoreCommand(),
+      RepairCommand(),
+      TokenizeCommand(),
+      RenderTemplateCommand(),
   };
   return *commands;
 }

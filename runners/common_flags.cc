@@ -10,7 +10,8 @@ ABSL_FLAG(bool, json, false, "Print the summary as JSON instead of a table.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0 = all cores).");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(std::string, model, "", "Model checkpoint: GGUF file, llama2.c .bin, or HF folder.");
-ABSL_FLAG(std::string, tokenizer, "", "Tokenizer file (llama2.c tok*.bin) when the model does not embed one.");
+ABSL_FLAG(std::string, tokenizer, "",
+          "Tokenizer: a GGUF file, a tokenizer.json, a Hugging Face folder or a llama2.c tok*.bin.");
 ABSL_FLAG(std::string, markdown, "", "Write a Markdown summary to this file.");
 ABSL_FLAG(std::string, html, "", "Write a self-contained HTML report to this file.");
 ABSL_FLAG(std::string, out, "", "Results folder.");

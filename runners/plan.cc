@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
 
 namespace doomscope {
 namespace {

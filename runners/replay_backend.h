@@ -1,15 +1,10 @@
-// A backend that replays stored generations (`backend { replay { path } }`):
-// one JSON object per line with
-//   item_id (string or integer)   required
-//   text (string)                 required
-//   finish_reason                 optional: "stop"/"eos", "length", "loop"
-//   tokens (list of ids)          optional: generated ids, no prompt/EOS
-//   checkpoint, sampling, task    optional: the suite names it belongs to
-//                                 (absent: it matches every one)
-//   rollout (integer)             optional: else the n-th line with the same
-//                                 key is rollout n
-// They get the same detectors and scorers as engine output. A planned sample
-// with no stored generation is an error naming it.
+// A backend that replays stored generations (`backend { replay { path } }`),
+// read with the generations leaf (results/generations/generations_reader.h:
+// item_id, text, optional finish_reason, tokens, rollout, and checkpoint,
+// sampling, task naming the suite entries a line belongs to; absent, it
+// matches every one). Without `rollout` the n-th line with the same key is
+// rollout n. They get the same detectors and scorers as engine output. A
+// planned sample with no stored generation is an error naming it.
 #ifndef DOOMSCOPE_RUNNERS_REPLAY_BACKEND_H_
 #define DOOMSCOPE_RUNNERS_REPLAY_BACKEND_H_
 

@@ -26,7 +26,8 @@
 #include "runners/engine_backend.h"
 #include "runners/replay_backend.h"
 #include "runners/sample_scorer.h"
-#include "runners/sha256.h"
+#include "results/hash/sha256.h"
+#include "results/utf8/utf8.h"  // proto3 strings must be valid UTF-8; token ids keep the exact output
 #include "runners/suite_config.h"
 
 namespace doomscope {
@@ -84,35 +85,6 @@ std::string FirstCheckpointHash(const RunManifest& m, const CheckpointConfig& c)
     if (h.path() == c.path() || (!c.path().empty() && h.path().rfind(c.path() + "/", 0) == 0)) return h.sha256();
   }
   return "";
-}
-
-// Proto3 string fields must hold valid UTF-8, but a model can emit byte
-// tokens that do not form it (random weights do); such bytes become U+FFFD so
-// the record stays readable. Token ids keep the exact output.
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      uint32_t cp = c & (0x7F >> len);
-      for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -319,7 +291,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       sample.detected_at = result.detected_at;
       Backend* b = backend.get();
       sample.detokenize = [b](std::span<const int32_t> ids) {
-        return ValidUtf8(b->Detokenize(std::vector<int32_t>(ids.begin(), ids.end())));
+        return ToValidUtf8(b->Detokenize(std::vector<int32_t>(ids.begin(), ids.end())));
       };
       SampleRecord record;
       *record.mutable_findings() = AnalyzeSample(sample, detector_config);
@@ -330,11 +302,11 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
       record.set_sampling(suite.sampling(p.sampling).name());
       record.set_item_id(item.id);
       record.set_rollout(p.rollout);
-      record.set_prompt(ValidUtf8(item.prompt.empty() && !result.prompt_tokens.empty()
+      record.set_prompt(ToValidUtf8(item.prompt.empty() && !result.prompt_tokens.empty()
                                       ? backend->Detokenize(result.prompt_tokens)
                                       : item.prompt));
       for (int32_t t : result.prompt_tokens) record.add_prompt_tokens(t);
-      record.set_text(ValidUtf8(result.text));
+      record.set_text(ToValidUtf8(result.text));
       if (result.tokens.has_value()) {
         for (int32_t t : *result.tokens) record.add_tokens(t);
       }

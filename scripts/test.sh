@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the release build, then the ASan+UBSan
-# build. Usage: scripts/test.sh   (SKIP_ASAN=1 for the release build only)
+# build, both with warnings as errors, then every fuzz target for a bounded
+# time (scripts/fuzz.sh). Usage: scripts/test.sh
+#   SKIP_ASAN=1 for the release build only, SKIP_FUZZ=1 to skip fuzzing,
+#   FUZZ_SECONDS=N per fuzz target (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,14 +15,18 @@ if [ ! -d "$DOOMSCOPE_SHARED" ]; then
 fi
 jobs="$(nproc)"
 
-cmake --preset release >/dev/null
+cmake --preset release -DDOOMSCOPE_WERROR=ON >/dev/null
 cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 
 if [ "${SKIP_ASAN:-0}" != "1" ]; then
-  cmake --preset asan >/dev/null
+  cmake --preset asan -DDOOMSCOPE_WERROR=ON >/dev/null
   cmake --build --preset asan -j"$jobs"
   # Tests named *NoAsan* (full-size acceptance runs) are release-only: under ASan
   # they take minutes and exercise no code the smaller tests do not.
   ctest --preset asan -j"$jobs" -E NoAsan
+fi
+
+if [ "${SKIP_FUZZ:-0}" != "1" ]; then
+  scripts/fuzz.sh
 fi

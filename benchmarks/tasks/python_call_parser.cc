@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "detectors/utf8.h"
+#include "results/utf8/utf8.h"
 
 namespace doomscope::tasks {
 namespace {

@@ -65,6 +65,7 @@ class Value {
   const std::string& as_string() const;
   const Array& as_array() const;
   const Object& as_object() const;
+  std::string& mutable_string();  // converts a non-string into "" (lets a reader move a long string out)
   Array& mutable_array();        // converts a null into an empty array
   Object& mutable_object();      // converts a null into an empty object
 
@@ -73,10 +74,16 @@ class Value {
   // Sets (replacing an existing key) and returns the stored value.
   Value& Set(std::string_view key, Value v);
 
+  // A number's text as written, when parsed with ParseOptions::keep_number_text
+  // (else empty).
+  const std::string& number_text() const { return is_number() ? string_ : kNoText; }
+  static Value NumberWithText(Value number, std::string text);
+
   // Structural equality; an int and a double are equal when numerically equal.
   bool operator==(const Value& other) const;
 
  private:
+  static const std::string kNoText;
   Kind kind_ = Kind::kNull;
   bool bool_ = false;
   int64_t int_ = 0;
@@ -94,8 +101,23 @@ absl::StatusOr<Value> Parse(std::string_view text);
 // to the offset just past it. Used to pull a JSON object out of prose.
 absl::StatusOr<Value> ParsePrefix(std::string_view text, size_t pos, size_t* end);
 
-// Compact serialization (no spaces), UTF-8 passed through, control characters
-// escaped; doubles printed with the shortest round-trip form.
+struct ParseOptions {
+  int max_depth = 512;
+  // Numbers keep their text as written (Value::number_text()), for canonical
+  // forms that must not respell a number.
+  bool keep_number_text = false;
+  // When set, parsing reads at most *budget bytes and subtracts what it read
+  // (at least 1 per call), and errors carry no line and column (finding them
+  // costs a pass over the text). Scanning prose for JSON at every '{' with one
+  // shared budget stays linear however hostile the text.
+  int64_t* budget = nullptr;
+};
+absl::StatusOr<Value> ParsePrefix(std::string_view text, size_t pos, size_t* end, const ParseOptions& options);
+
+// Compact serialization (no spaces), valid UTF-8 passed through and every byte
+// that is not part of valid UTF-8 written as U+FFFD (so whatever a caller
+// stores, the output is valid JSON text), control characters escaped; doubles
+// printed with the shortest round-trip form.
 std::string Serialize(const Value& v);
 void AppendSerialized(const Value& v, std::string* out);
 // Appends a JSON string literal (with quotes) for `s`.

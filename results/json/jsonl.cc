@@ -4,13 +4,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
 namespace doomscope::json {
 namespace {
+
+// A line buffer larger than this is released after parsing, so a huge line
+// and its parsed value are not both held while the caller works.
+constexpr size_t kKeepLineCapacity = 16u << 20;
 
 bool IsBlank(std::string_view line) {
   for (char c : line) {
@@ -25,28 +27,21 @@ absl::Status ErrnoError(const char* what, const std::string& path) {
 
 }  // namespace
 
-absl::Status ReadFileToString(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
-  *out = std::move(ss).str();
-  return absl::OkStatus();
-}
-
 absl::Status ReadJsonl(const std::string& path,
                        const std::function<absl::Status(int line, Value value)>& fn,
-                       const std::function<void(const absl::Status&)>& on_bad_line) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+                       const std::function<void(const absl::Status&)>& on_bad_line, int64_t max_line_bytes) {
+  absl::StatusOr<LineReader> reader = LineReader::Open(path, max_line_bytes);
+  if (!reader.ok()) return reader.status();
   std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&line);
+    if (!more.ok()) return more.status();  // a read error or an over-long line: stop
+    if (!*more) break;
+    const int line_no = static_cast<int>(reader->line_number());
     if (IsBlank(line)) continue;
     absl::Status st;
     auto value = Parse(line);
+    if (line.capacity() > kKeepLineCapacity) std::string().swap(line);  // one copy of a long line at a time
     if (!value.ok()) {
       st = absl::InvalidArgumentError(
           absl::StrCat(path, ":", line_no, ": invalid JSON: ", value.status().message()));
@@ -60,7 +55,6 @@ absl::Status ReadJsonl(const std::string& path,
     if (!on_bad_line) return st;
     on_bad_line(st);
   }
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
   return absl::OkStatus();
 }
 

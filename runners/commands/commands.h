@@ -16,6 +16,9 @@ Command GenerateCommand();
 Command BenchCommand();
 Command ServeCommand();
 Command ScoreCommand();
+Command RepairCommand();
+Command TokenizeCommand();
+Command RenderTemplateCommand();
 
 }  // namespace doomscope
 

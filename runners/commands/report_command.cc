@@ -6,7 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "results/html_report.h"
+#include "results/dashboard/html_report.h"
 #include "results/json/json.h"
 #include "results/json/jsonl.h"
 #include "results/report_json.h"
@@ -28,7 +28,7 @@ int RunReport(const std::vector<std::string>& args) {
   if (args.empty()) return Fail("give at least one run folder (doomscope report DIR...)", kExitBadInput);
   std::vector<SampleRecord> records;
   for (const std::string& dir : args) {
-    absl::StatusOr<results::RunContents> run = results::LoadRunDir(dir);
+    absl::StatusOr<results::RunContents> run = results::LoadRunDir(dir, results::ReadMode::kSalvage);
     if (!run.ok()) return Fail(std::string(run.status().message()), kExitBadInput);
     for (const std::string& w : run->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     for (SampleRecord& r : run->records) records.push_back(std::move(r));

@@ -2,10 +2,10 @@
 //
 // Scores stored generations of any model for one task, without a suite: every
 // generation gets the detectors (a doom loop scores 0) and the task's scorer.
-// Generation lines: item_id (string or integer), text, and optionally
-// finish_reason ("stop"/"eos", "length", "loop", "error"), tokens (generated
-// ids) and max_new_tokens (the budget, so a generation that used it all counts
-// as capped). Lines for items the task does not score (GSM8K exemplars) are
+// Generation lines are read by the generations leaf
+// (results/generations/generations_reader.h): item_id, text, and optionally
+// finish_reason, tokens (generated ids) and max_new_tokens (the budget, so a
+// generation that used it all counts as capped). Lines for items the task does not score (GSM8K exemplars) are
 // skipped with a note.
 #include <cstdio>
 #include <string>
@@ -20,7 +20,7 @@
 #include "detectors/analyze.h"
 #include "eval/aggregate.h"
 #include "eval/score.h"
-#include "results/json/jsonl.h"
+#include "results/generations/generations_reader.h"
 #include "runners/command.h"
 #include "runners/commands/commands.h"
 #include "runners/common_flags.h"
@@ -33,64 +33,6 @@ ABSL_FLAG(std::string, generations, "",
 
 namespace doomscope {
 namespace {
-
-struct Generation {
-  std::string item_id;
-  std::string text;
-  std::optional<std::vector<int32_t>> tokens;
-  FinishReason finish_reason = FINISH_REASON_UNSPECIFIED;
-  int64_t max_new_tokens = 0;
-};
-
-absl::StatusOr<FinishReason> ParseFinishReason(const std::string& s) {
-  if (s == "stop") return STOP;
-  if (s == "eos") return EOS;
-  if (s == "length" || s == "max_tokens") return LENGTH;
-  if (s == "loop") return LOOP;
-  if (s == "error") return ERROR;
-  return absl::InvalidArgumentError(
-      absl::StrCat("field 'finish_reason': unknown value \"", s, "\" (stop, eos, length, loop, error)"));
-}
-
-absl::StatusOr<Generation> ParseGeneration(const json::Value& v) {
-  if (!v.is_object()) return absl::InvalidArgumentError("expected a JSON object");
-  Generation g;
-  const json::Value* id = v.Find("item_id");
-  if (id == nullptr) return absl::InvalidArgumentError("missing field 'item_id'");
-  if (id->is_string() && !id->as_string().empty()) {
-    g.item_id = id->as_string();
-  } else if (id->is_int()) {
-    g.item_id = absl::StrCat(id->as_int());
-  } else {
-    return absl::InvalidArgumentError("field 'item_id' must be a non-empty string or an integer");
-  }
-  const json::Value* text = v.Find("text");
-  if (text == nullptr || !text->is_string()) return absl::InvalidArgumentError("field 'text' must be a string");
-  g.text = text->as_string();
-  if (const json::Value* fr = v.Find("finish_reason"); fr != nullptr && !fr->is_null()) {
-    if (!fr->is_string()) return absl::InvalidArgumentError("field 'finish_reason' must be a string");
-    auto reason = ParseFinishReason(fr->as_string());
-    if (!reason.ok()) return reason.status();
-    g.finish_reason = *reason;
-  }
-  if (const json::Value* tokens = v.Find("tokens"); tokens != nullptr && !tokens->is_null()) {
-    if (!tokens->is_array()) return absl::InvalidArgumentError("field 'tokens' must be a list of token ids");
-    std::vector<int32_t> ids;
-    for (size_t i = 0; i < tokens->as_array().size(); ++i) {
-      const json::Value& t = tokens->as_array()[i];
-      if (!t.is_int() || t.as_int() < 0 || t.as_int() > INT32_MAX) {
-        return absl::InvalidArgumentError(absl::StrCat("field 'tokens[", i, "]' must be a non-negative token id"));
-      }
-      ids.push_back(static_cast<int32_t>(t.as_int()));
-    }
-    g.tokens = std::move(ids);
-  }
-  if (const json::Value* m = v.Find("max_new_tokens"); m != nullptr && !m->is_null()) {
-    if (!m->is_int() || m->as_int() < 0) return absl::InvalidArgumentError("field 'max_new_tokens' must be an integer >= 0");
-    g.max_new_tokens = m->as_int();
-  }
-  return g;
-}
 
 absl::StatusOr<TaskKind> KindOfTask(const std::string& task) {
   if (task == "gsm8k") return REASONING;
@@ -168,9 +110,8 @@ int RunScore(const std::vector<std::string>& args) {
   std::vector<json::Value> per_sample;
   int64_t skipped = 0;
   std::string first_skipped;
-  absl::Status st = json::ReadJsonl(generations, [&](int, json::Value v) -> absl::Status {
-    auto g = ParseGeneration(v);
-    if (!g.ok()) return g.status();
+  absl::Status st = ReadGenerations(generations, GenerationsOptions(), [&](Generation line) -> absl::Status {
+    const Generation* g = &line;
     auto it = index.find(g->item_id);
     if (it == index.end()) {
       if (skipped++ == 0) first_skipped = g->item_id;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "results/dashboard_server.h"
+#include "results/dashboard/dashboard_server.h"
 #include "runners/command.h"
 #include "runners/commands/commands.h"
 

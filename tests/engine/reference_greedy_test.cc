@@ -15,7 +15,7 @@
 #include "engine/generator.h"
 #include "engine/model_loader.h"
 #include "gtest/gtest.h"
-#include "results/json/jsonl.h"
+#include "tests/engine/reference_greedy_rows.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -23,34 +23,9 @@ namespace {
 
 using testing::SharedPath;
 
-struct ReferenceRow {
-  std::string prompt;
-  int steps = 0;
-  std::string finish;
-  std::string output;
-  std::vector<int32_t> prompt_ids, generated_ids;
-};
+using ReferenceRow = ::doomscope::testing::ReferenceGreedyRow;
 
-std::vector<ReferenceRow> LoadReference() {
-  std::vector<ReferenceRow> rows;
-  absl::Status s =
-      json::ReadJsonl(SharedPath("models/stories260K/reference_greedy.jsonl"), [&](int, json::Value v) {
-        ReferenceRow r;
-        r.prompt = v.Find("prompt")->as_string();
-        r.steps = static_cast<int>(v.Find("steps")->as_int());
-        r.finish = v.Find("finish")->as_string();
-        r.output = v.Find("output")->as_string();
-        for (const json::Value& id : v.Find("prompt_token_ids")->as_array()) r.prompt_ids.push_back(id.as_int());
-        for (const json::Value& id : v.Find("generated_token_ids")->as_array()) {
-          r.generated_ids.push_back(id.as_int());
-        }
-        rows.push_back(std::move(r));
-        return absl::OkStatus();
-      });
-  EXPECT_TRUE(s.ok()) << s;
-  EXPECT_EQ(rows.size(), 4u);
-  return rows;
-}
+std::vector<ReferenceRow> LoadReference() { return ::doomscope::testing::LoadReferenceGreedyRows(); }
 
 // Runs every reference prompt through one Generator; results by prompt index.
 std::vector<GenerationResult> RunReference(const LoadedModel& model, const std::vector<ReferenceRow>& ref,

@@ -12,7 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "results/json/jsonl.h"
+#include "tests/engine/reference_greedy_rows.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -29,31 +29,9 @@ Tokenizer LoadTok512() {
   return *std::move(t);
 }
 
-struct ReferenceRow {
-  std::string prompt, output;
-  std::vector<int32_t> prompt_ids, generated_ids;
-};
+using ReferenceRow = ::doomscope::testing::ReferenceGreedyRow;
 
-std::vector<ReferenceRow> LoadReference() {
-  std::vector<ReferenceRow> rows;
-  absl::Status s = json::ReadJsonl(
-      SharedPath("models/stories260K/reference_greedy.jsonl"), [&](int, json::Value v) {
-        ReferenceRow r;
-        r.prompt = v.Find("prompt")->as_string();
-        r.output = v.Find("output")->as_string();
-        for (const json::Value& id : v.Find("prompt_token_ids")->as_array()) {
-          r.prompt_ids.push_back(static_cast<int32_t>(id.as_int()));
-        }
-        for (const json::Value& id : v.Find("generated_token_ids")->as_array()) {
-          r.generated_ids.push_back(static_cast<int32_t>(id.as_int()));
-        }
-        rows.push_back(std::move(r));
-        return absl::OkStatus();
-      });
-  EXPECT_TRUE(s.ok()) << s;
-  EXPECT_EQ(rows.size(), 4u);
-  return rows;
-}
+std::vector<ReferenceRow> LoadReference() { return ::doomscope::testing::LoadReferenceGreedyRows(); }
 
 // run.c's encode, restated literally (O(n^2) merge loop over the whole vocab).
 std::vector<int32_t> RunCEncode(const Tokenizer& t, std::string_view text, bool bos) {

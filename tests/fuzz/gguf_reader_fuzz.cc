@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_engine_readers
 // libFuzzer target: arbitrary bytes through everything that reads a GGUF (the
 // container parser, the llama weight builder and the embedded tokenizer).
 #include <cstddef>

@@ -1,3 +1,4 @@
+// fuzz-link: doomscope_engine_readers
 // libFuzzer target: arbitrary bytes as a llama2.c checkpoint and as a llama2.c
 // tokenizer file (the vocabulary size, 3..514, taken from the first two input bytes).
 #include <cstddef>

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "results/crc32c.h"
+#include "results/hash/crc32c.h"
 #include "tests/test_support.h"
 
 namespace doomscope::results {
@@ -37,26 +37,6 @@ void WriteRecords(const std::string& path, int from, int to) {
   ASSERT_TRUE(w.ok()) << w.status();
   for (int i = from; i < to; ++i) ASSERT_TRUE((*w)->Append(MakeRecord(i)).ok());
   ASSERT_TRUE((*w)->Flush().ok());
-}
-
-TEST(Crc32cTest, KnownVectors) {
-  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
-  EXPECT_EQ(Crc32c(""), 0u);
-  EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8A9136AAu);   // RFC 3720 B.4
-  EXPECT_EQ(Crc32c(std::string(32, '\xff')), 0x62A8AB43u);  // RFC 3720 B.4
-  std::string inc;
-  for (int i = 0; i < 32; ++i) inc.push_back(static_cast<char>(i));
-  EXPECT_EQ(Crc32c(inc), 0x46DD794Eu);  // RFC 3720 B.4 incrementing bytes
-  // Extending in pieces equals one pass (exercises the 8-byte and tail loops).
-  const std::string text = "The quick brown fox jumps over the lazy dog, twice over.";
-  for (size_t cut = 0; cut <= text.size(); ++cut) {
-    EXPECT_EQ(Crc32cExtend(Crc32c(text.substr(0, cut)), text.substr(cut)), Crc32c(text));
-  }
-}
-
-TEST(Crc32cTest, MaskRoundTrips) {
-  for (uint32_t c : {0u, 1u, 0xE3069283u, 0xffffffffu}) EXPECT_EQ(UnmaskCrc(MaskCrc(c)), c);
-  EXPECT_EQ(MaskCrc(0), 0xa282ead8u);
 }
 
 TEST(RecordFileTest, RoundTripKeepsEveryFieldAndOrder) {
@@ -187,6 +167,67 @@ TEST(RecordFileTest, DestructorWritesBufferedRecords) {
     ASSERT_TRUE((*w)->Append(MakeRecord(1)).ok());
   }
   EXPECT_EQ(ReadIds(path, nullptr), (std::vector<std::string>{"id-1"}));
+}
+
+// Issue 14, defect 12: one flipped byte in the middle used to block every
+// reader. Salvage keeps every valid record; repair sets the whole original
+// aside and leaves a clean file a writer can append to.
+TEST(RecordFileTest, FlippedByteInTheMiddleIsSalvagedAndRepaired) {
+  const std::string path = MakeTempDir("flip") + "/records/shard-0-of-1.tfrecord";
+  WriteRecords(path, 0, 20);
+  std::string bytes = ReadFile(path);
+  const size_t hit = bytes.size() / 2;
+  bytes[hit] = static_cast<char>(bytes[hit] ^ 0x40);
+  WriteFile(path, bytes);
+
+  const absl::Status strict = ReadRecordFile(path, nullptr, nullptr);
+  EXPECT_EQ(strict.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(strict.message().find("doomscope repair"), std::string::npos) << strict;
+
+  std::vector<std::string> ids;
+  ReadStats stats;
+  ASSERT_TRUE(ReadRecordFile(path, [&](SampleRecord r) { ids.push_back(r.sample_id()); }, &stats,
+                             ReadMode::kSalvage).ok());
+  EXPECT_EQ(ids.size(), 19u);  // only the record the byte landed in is lost
+  EXPECT_EQ(stats.records, 19);
+  EXPECT_EQ(stats.corrupt_regions, 1);
+  EXPECT_GT(stats.corrupt_bytes, 0);
+  EXPECT_EQ(ids.front(), "id-0");
+  EXPECT_EQ(ids.back(), "id-19");
+
+  absl::StatusOr<RepairResult> repaired = RepairRecordFile(path);
+  ASSERT_TRUE(repaired.ok()) << repaired.status();
+  EXPECT_EQ(repaired->stats.records, 19);
+  EXPECT_EQ(ReadFile(repaired->aside_path), bytes);  // the original, every byte
+  EXPECT_EQ(ReadIds(path, nullptr), ids);            // strict reading works again
+  WriteRecords(path, 20, 22);                        // and so does appending
+  EXPECT_EQ(ReadIds(path, nullptr).size(), 21u);
+  // Nothing left to repair: untouched.
+  absl::StatusOr<RepairResult> again = RepairRecordFile(path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->aside_path.empty());
+}
+
+TEST(RecordFileTest, RepairIsRefusedWhileAWriterHoldsTheFile) {
+  const std::string path = MakeTempDir("busy") + "/a.tfrecord";
+  auto w = RecordWriter::OpenForAppend(path);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Append(MakeRecord(1)).ok());
+  ASSERT_TRUE((*w)->Flush().ok());
+  const absl::StatusOr<RepairResult> r = RepairRecordFile(path);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(RecordFileTest, SalvageStillDropsATornTail) {
+  const std::string path = MakeTempDir("salvage-torn") + "/a.tfrecord";
+  WriteRecords(path, 0, 3);
+  const std::string full = ReadFile(path);
+  WriteFile(path, full.substr(0, full.size() - 5));
+  ReadStats stats;
+  ASSERT_TRUE(ReadRecordFile(path, nullptr, &stats, ReadMode::kSalvage).ok());
+  EXPECT_EQ(stats.records, 2);
+  EXPECT_GT(stats.torn_tail_bytes, 0);
+  EXPECT_EQ(stats.corrupt_bytes, 0);
 }
 
 }  // namespace

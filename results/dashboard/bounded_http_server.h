@@ -1,0 +1,51 @@
+// An httplib::Server that a slow or greedy client cannot stall.
+//
+// httplib bounds each read by a timeout, but not a request as a whole: a
+// client that sends one header line every two seconds holds a worker for as
+// long as it likes, and a handful of them hold every worker. Here each
+// connection is served by our own loop over httplib's request processing:
+//   - a request (request line, headers and any body) must arrive within
+//     `request_deadline_ms` of its first byte being awaited, else the
+//     connection is closed;
+//   - one client address holds at most `max_connections_per_client`
+//     connections at once; more are answered 503 and closed;
+//   - `workers` threads serve connections (well above any one client's cap),
+//     so other clients are served while one misbehaves.
+#ifndef DOOMSCOPE_RESULTS_DASHBOARD_BOUNDED_HTTP_SERVER_H_
+#define DOOMSCOPE_RESULTS_DASHBOARD_BOUNDED_HTTP_SERVER_H_
+
+#include <httplib.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace doomscope::results {
+
+struct HttpLimits {
+  int request_deadline_ms = 3000;
+  int io_timeout_ms = 2000;  // one read or write
+  int keep_alive_timeout_ms = 5000;
+  int keep_alive_max_requests = 100;
+  int max_connections_per_client = 32;
+  int workers = 64;
+};
+
+class BoundedHttpServer : public httplib::Server {
+ public:
+  explicit BoundedHttpServer(const HttpLimits& limits);
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+  // Takes a connection slot for `client`; false when it holds too many.
+  bool Acquire(const std::string& client);
+  void Release(const std::string& client);
+
+  HttpLimits limits_;
+  std::mutex mu_;
+  std::map<std::string, int> open_;  // connections per client address
+};
+
+}  // namespace doomscope::results
+
+#endif  // DOOMSCOPE_RESULTS_DASHBOARD_BOUNDED_HTTP_SERVER_H_
