@@ -80,11 +80,18 @@ struct GenerationResult {
   bool shared_prefill = false;  // the KV cache of the prompt was copied from a sibling
 };
 
+// Upper bounds of the options, checked before anything is sized from them.
+inline constexpr int kMaxBatch = 1024;
+inline constexpr int kMaxStepTokens = 16384;
+
 struct GeneratorOptions {
-  int max_batch = 32;        // sequences decoded at once
+  int max_batch = 32;        // sequences decoded at once, in [1, kMaxBatch]
   int threads = 0;           // 0: all cores
   int max_context = 0;       // 0: the model's context length; otherwise the smaller of the two
-  int max_step_tokens = 512;  // rows per forward step (prompt chunks are cut to fit)
+  int max_step_tokens = 512;  // rows per forward step (prompt chunks are cut to fit), in [1, kMaxStepTokens]
+  // Element type of the KV cache: kF32 (exact, the reference), kF16 or kBF16
+  // (half the bytes per decode step; keys and values rounded once when stored).
+  DType kv_dtype = DType::kF32;
   Isa isa = DefaultIsa();
 };
 
@@ -112,8 +119,9 @@ class Generator {
   // Runs every request with continuous batching; `on_done` is called on the
   // calling thread as each finishes, in finish order. Invalid requests (empty
   // prompt, token ids outside the vocabulary, prompt longer than the context,
-  // negative budget, bad sampling parameters) finish with kError and a message;
-  // the others still run. Returns an error only for a problem with the run as a whole.
+  // negative budget, bad sampling parameters) and requests whose KV cache
+  // cannot be allocated finish with kError and a message; the others still
+  // run. Returns an error only for a problem with the run as a whole.
   absl::Status Run(std::vector<GenerationRequest> requests,
                    const std::function<void(GenerationResult)>& on_done);
 

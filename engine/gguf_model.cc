@@ -1,9 +1,12 @@
 #include "engine/gguf_model.h"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/weight_check.h"
 
 namespace doomscope::engine {
 
@@ -32,9 +35,15 @@ uint32_t GgmlTypeOf(DType t) {
 
 namespace {
 
-class LlamaBuilder {
+// Builds ModelWeights from one of the supported GGUF architectures. Keys are
+// ARCH.* (llama.cpp's names); every tensor the architecture needs is mapped
+// with its shape and type checked, and a tensor the file holds that the
+// architecture does not use (a bias, an expert, a fused projection) is an
+// error: running without it would compute something else.
+class GgufModelBuilder {
  public:
-  explicit LlamaBuilder(const GgufFile& g) : g_(g) {}
+  GgufModelBuilder(const GgufFile& g, Architecture arch)
+      : g_(g), arch_(arch), a_(absl::StrCat(ArchitectureName(arch), ".")) {}
   absl::StatusOr<ModelWeights> Build();
 
  private:
@@ -42,16 +51,28 @@ class LlamaBuilder {
     return absl::InvalidArgumentError(absl::StrCat(g_.path(), ": ", std::string(message)));
   }
   // Reads integer key ARCH.name into *out, which must lie in [lo, hi].
-  absl::Status ReadInt(const std::string& key, int64_t lo, int64_t hi, int* out, bool required,
-                       int fallback = 0);
-  // A view of `name` with row-major shape [rows][cols] (ne = {cols, rows}).
+  absl::Status ReadInt(const std::string& key, int64_t lo, int64_t hi, int* out, bool required, int fallback = 0);
+  absl::Status ReadConfig(ModelConfig& c);
+  // Head counts: ARCH.attention.head_count_kv may be one value or one per
+  // layer (LFM2: 0 marks a short-convolution layer).
+  absl::Status ReadHeads(ModelConfig& c);
+  absl::Status ReadHeadDim(ModelConfig& c);
+  absl::Status ReadRope(ModelConfig& c);
+  absl::Status RefuseUnsupported() const;
+  absl::Status ReadLayer(const ModelConfig& c, int i, LayerWeights& l);
+  // A view of `name` with row-major shape [rows][cols] (ne = {cols, rows}),
+  // its values checked finite.
   absl::Status Tensor(const std::string& name, int64_t rows, int64_t cols, TensorView* out);
+  absl::Status RefuseUnusedTensors() const;
 
   const GgufFile& g_;
+  Architecture arch_;
+  std::string a_;  // "ARCH."
+  absl::flat_hash_set<std::string> used_;
 };
 
-absl::Status LlamaBuilder::ReadInt(const std::string& key, int64_t lo, int64_t hi, int* out,
-                                   bool required, int fallback) {
+absl::Status GgufModelBuilder::ReadInt(const std::string& key, int64_t lo, int64_t hi, int* out, bool required,
+                                       int fallback) {
   if (g_.Find(key) == nullptr) {
     if (required) return Err(absl::StrCat("metadata key '", key, "' is missing"));
     *out = fallback;
@@ -66,7 +87,7 @@ absl::Status LlamaBuilder::ReadInt(const std::string& key, int64_t lo, int64_t h
   return absl::OkStatus();
 }
 
-absl::Status LlamaBuilder::Tensor(const std::string& name, int64_t rows, int64_t cols, TensorView* out) {
+absl::Status GgufModelBuilder::Tensor(const std::string& name, int64_t rows, int64_t cols, TensorView* out) {
   const GgufTensorInfo* t = g_.FindTensor(name);
   if (t == nullptr) return Err(absl::StrCat("tensor '", name, "' is missing"));
   const bool shape_ok = rows == 1 ? (t->ne.size() == 1 && t->ne[0] == cols)
@@ -87,29 +108,85 @@ absl::Status LlamaBuilder::Tensor(const std::string& name, int64_t rows, int64_t
   out->rows = rows;
   out->cols = cols;
   out->data = g_.TensorData(*t).data();
+  used_.insert(name);
+  if (absl::Status s = CheckTensorFinite(*out, name); !s.ok()) return Err(std::string(s.message()));
   return absl::OkStatus();
 }
 
-absl::StatusOr<ModelWeights> LlamaBuilder::Build() {
-  ModelConfig c;
-  c.arch = Architecture::kLlama;
-  c.rope_layout = RopeLayout::kAdjacentPairs;
-  const std::string a = "llama.";
+absl::Status GgufModelBuilder::RefuseUnsupported() const {
+  // Options llama.cpp knows for these architectures that this engine does not
+  // run: refuse them by name rather than compute something else.
+  for (const char* key : {"expert_count", "attention.sliding_window", "attention.sliding_window_pattern"}) {
+    const std::string full = a_ + key;
+    const GgufValue* v = g_.Find(full);
+    if (v == nullptr) continue;
+    const bool zero = (v->is_integer() && v->int_value == 0 && v->uint_value == 0);
+    if (!zero) {
+      return Err(absl::StrCat(full, " is set: ",
+                              std::string_view(key) == "expert_count" ? "mixture-of-experts layers are"
+                                                                      : "sliding-window attention is",
+                              " not supported"));
+    }
+  }
+  if (const GgufValue* scaling = g_.Find(a_ + "rope.scaling.type")) {
+    if (scaling->type != GgufType::kString || scaling->string_value != "none") {
+      return Err(absl::StrCat(a_, "rope.scaling.type = '",
+                              scaling->type == GgufType::kString ? scaling->string_value : "?",
+                              "' is not supported (none; Llama 3's scaling comes as rope_freqs.weight)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GgufModelBuilder::ReadHeads(ModelConfig& c) {
   absl::Status s;
-  if (!(s = ReadInt(a + "embedding_length", 2, kGgufMaxDim, &c.dim, true)).ok()) return s;
-  if (!(s = ReadInt(a + "feed_forward_length", 1, kGgufMaxHiddenDim, &c.hidden_dim, true)).ok()) return s;
-  if (!(s = ReadInt(a + "block_count", 1, kGgufMaxLayers, &c.n_layers, true)).ok()) return s;
-  if (!(s = ReadInt(a + "attention.head_count", 1, c.dim, &c.n_heads, true)).ok()) return s;
-  if (!(s = ReadInt(a + "attention.head_count_kv", 1, c.n_heads, &c.n_kv_heads, false, c.n_heads)).ok()) return s;
-  if (!(s = ReadInt(a + "context_length", 1, kGgufMaxContext, &c.max_seq_len, true)).ok()) return s;
+  if (const GgufValue* v = g_.Find(a_ + "attention.head_count"); v != nullptr && v->type == GgufType::kArray) {
+    return Err(absl::StrCat(a_, "attention.head_count is an array: per-layer query head counts are not supported"));
+  }
+  if (!(s = ReadInt(a_ + "attention.head_count", 1, c.dim, &c.n_heads, true)).ok()) return s;
+  const std::string kv_key = a_ + "attention.head_count_kv";
+  const GgufValue* kv = g_.Find(kv_key);
+  if (kv != nullptr && kv->type == GgufType::kArray) {
+    absl::StatusOr<std::vector<int64_t>> per_layer = g_.GetIntArray(kv_key);
+    if (!per_layer.ok()) return per_layer.status();
+    if (static_cast<int>(per_layer->size()) != c.n_layers) {
+      return Err(absl::StrCat(kv_key, " has ", per_layer->size(), " entries for ", c.n_layers, " layers"));
+    }
+    c.n_kv_heads = 0;
+    for (size_t l = 0; l < per_layer->size(); ++l) {
+      const int64_t n = (*per_layer)[l];
+      if (n < 0 || n > c.n_heads || (n > 0 && c.n_kv_heads > 0 && n != c.n_kv_heads)) {
+        return Err(absl::StrCat(kv_key, "[", l, "] = ", n,
+                                ": attention layers must share one KV head count in [1, head_count]"));
+      }
+      if (n > 0) c.n_kv_heads = static_cast<int>(n);
+      if (n == 0 && arch_ != Architecture::kLfm2) {
+        return Err(absl::StrCat(kv_key, "[", l, "] = 0: only lfm2 has layers without attention"));
+      }
+      c.layer_kinds.push_back(n == 0 ? LayerKind::kShortConv : LayerKind::kAttention);
+    }
+    if (c.n_kv_heads == 0) c.n_kv_heads = c.n_heads;  // no attention layer at all
+  } else {
+    if (!(s = ReadInt(kv_key, 1, c.n_heads, &c.n_kv_heads, false, c.n_heads)).ok()) return s;
+    // LFM2 has no uniform form: a single value would make every layer attention.
+    if (arch_ == Architecture::kLfm2) c.layer_kinds.assign(c.n_layers, LayerKind::kAttention);
+  }
   if (c.n_heads % c.n_kv_heads != 0) {
     return Err(absl::StrCat("attention.head_count ", c.n_heads, " is not a multiple of head_count_kv ",
                             c.n_kv_heads));
   }
+  if (c.attention_layers() < c.n_layers) {
+    if (!(s = ReadInt(a_ + "shortconv.l_cache", 2, 64, &c.conv_kernel, true)).ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GgufModelBuilder::ReadHeadDim(ModelConfig& c) {
+  absl::Status s;
   int key_length = 0, value_length = 0;
   const int default_head = c.dim % c.n_heads == 0 ? c.dim / c.n_heads : 0;
-  if (!(s = ReadInt(a + "attention.key_length", 2, kGgufMaxDim, &key_length, false, default_head)).ok()) return s;
-  if (!(s = ReadInt(a + "attention.value_length", 2, kGgufMaxDim, &value_length, false, key_length)).ok()) return s;
+  if (!(s = ReadInt(a_ + "attention.key_length", 2, kGgufMaxDim, &key_length, false, default_head)).ok()) return s;
+  if (!(s = ReadInt(a_ + "attention.value_length", 2, kGgufMaxDim, &value_length, false, key_length)).ok()) return s;
   if (key_length == 0) {
     return Err(absl::StrCat("embedding_length ", c.dim, " is not a multiple of head_count ", c.n_heads,
                             " and attention.key_length is not given"));
@@ -120,34 +197,61 @@ absl::StatusOr<ModelWeights> LlamaBuilder::Build() {
   }
   if (key_length % 2 != 0) return Err(absl::StrCat("head size ", key_length, " is odd; RoPE rotates pairs"));
   c.head_dim = key_length;
+  if (arch_ == Architecture::kLfm2 && c.head_dim * c.n_heads != c.dim) {
+    return Err(absl::StrCat("lfm2 attention needs head_count x key_length = embedding_length (", c.n_heads, " x ",
+                            c.head_dim, " != ", c.dim, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GgufModelBuilder::ReadRope(ModelConfig& c) {
+  absl::Status s;
   int rope_dims = 0;
-  if (!(s = ReadInt(a + "rope.dimension_count", 1, kGgufMaxDim, &rope_dims, false, c.head_dim)).ok()) return s;
+  if (!(s = ReadInt(a_ + "rope.dimension_count", 1, kGgufMaxDim, &rope_dims, false, c.head_dim)).ok()) return s;
   if (rope_dims != c.head_dim) {
-    return Err(absl::StrCat("rope.dimension_count ", rope_dims, " != head size ", c.head_dim,
+    return Err(absl::StrCat(a_, "rope.dimension_count ", rope_dims, " != head size ", c.head_dim,
                             ": partial rotary embeddings are not supported"));
   }
-  absl::StatusOr<double> theta = g_.GetFloatOr(a + "rope.freq_base", 10000.0);
+  absl::StatusOr<double> theta = g_.GetFloatOr(a_ + "rope.freq_base", 10000.0);
   if (!theta.ok()) return theta.status();
-  if (!std::isfinite(*theta) || *theta <= 1.0) return Err(absl::StrCat("rope.freq_base ", *theta, " must be > 1"));
-  c.rope_theta = static_cast<float>(*theta);
-  absl::StatusOr<double> eps = g_.GetFloat(a + "attention.layer_norm_rms_epsilon");
-  if (!eps.ok()) return eps.status();
-  if (!std::isfinite(*eps) || *eps <= 0 || *eps > 1) {
-    return Err(absl::StrCat("attention.layer_norm_rms_epsilon ", *eps, " is outside (0, 1]"));
+  if (!std::isfinite(*theta) || *theta <= 1.0) {
+    return Err(absl::StrCat(a_, "rope.freq_base ", *theta, " must be > 1"));
   }
-  c.norm_eps = static_cast<float>(*eps);
-  if (const GgufValue* scaling = g_.Find(a + "rope.scaling.type")) {
-    if (scaling->type != GgufType::kString || scaling->string_value != "none") {
-      return Err(absl::StrCat("rope scaling (", a, "rope.scaling.type = '",
-                              scaling->type == GgufType::kString ? scaling->string_value : "?",
-                              "') is not supported"));
+  c.rope_theta = static_cast<float>(*theta);
+  // llama.cpp's converter permutes a Llama's Q and K rows to adjacent pairs;
+  // Qwen3 and LFM2 keep Hugging Face's rotate-half layout (NEOX).
+  c.rope_layout = arch_ == Architecture::kLlama ? RopeLayout::kAdjacentPairs : RopeLayout::kHalves;
+  if (g_.FindTensor("rope_freqs.weight") != nullptr) {
+    if (arch_ != Architecture::kLlama) return Err("tensor 'rope_freqs.weight' is only supported for llama");
+    TensorView f;
+    if (!(s = Tensor("rope_freqs.weight", 1, c.head_dim / 2, &f)).ok()) return s;
+    c.rope_freq_factors.resize(static_cast<size_t>(c.head_dim / 2));
+    std::memcpy(c.rope_freq_factors.data(), f.data, c.rope_freq_factors.size() * sizeof(float));
+    for (float v : c.rope_freq_factors) {
+      if (!(v > 0)) return Err(absl::StrCat("tensor 'rope_freqs.weight' holds ", v, "; factors must be positive"));
     }
   }
-  if (g_.FindTensor("rope_freqs.weight") != nullptr) {
-    return Err("tensor 'rope_freqs.weight' (per-frequency RoPE scaling) is not supported");
-  }
+  return absl::OkStatus();
+}
 
-  // The vocabulary size comes from the embedding; llama.vocab_size, when present, must agree.
+absl::Status GgufModelBuilder::ReadConfig(ModelConfig& c) {
+  c.arch = arch_;
+  absl::Status s;
+  if (!(s = RefuseUnsupported()).ok()) return s;
+  if (!(s = ReadInt(a_ + "embedding_length", 2, kGgufMaxDim, &c.dim, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "feed_forward_length", 1, kGgufMaxHiddenDim, &c.hidden_dim, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "block_count", 1, kGgufMaxLayers, &c.n_layers, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "context_length", 1, kGgufMaxContext, &c.max_seq_len, true)).ok()) return s;
+  if (!(s = ReadHeads(c)).ok()) return s;
+  if (!(s = ReadHeadDim(c)).ok()) return s;
+  if (!(s = ReadRope(c)).ok()) return s;
+  absl::StatusOr<double> eps = g_.GetFloat(a_ + "attention.layer_norm_rms_epsilon");
+  if (!eps.ok()) return eps.status();
+  if (!std::isfinite(*eps) || *eps <= 0 || *eps > 1) {
+    return Err(absl::StrCat(a_, "attention.layer_norm_rms_epsilon ", *eps, " is outside (0, 1]"));
+  }
+  c.norm_eps = static_cast<float>(*eps);
+  // The vocabulary size comes from the embedding; ARCH.vocab_size, when present, must agree.
   const GgufTensorInfo* emb = g_.FindTensor("token_embd.weight");
   if (emb == nullptr) return Err("tensor 'token_embd.weight' is missing");
   if (emb->ne.size() != 2 || emb->ne[1] < 1 || emb->ne[1] > kGgufMaxVocab) {
@@ -155,39 +259,83 @@ absl::StatusOr<ModelWeights> LlamaBuilder::Build() {
   }
   c.vocab_size = static_cast<int>(emb->ne[1]);
   int declared_vocab = 0;
-  if (!(s = ReadInt(a + "vocab_size", 1, kGgufMaxVocab, &declared_vocab, false, c.vocab_size)).ok()) return s;
+  if (!(s = ReadInt(a_ + "vocab_size", 1, kGgufMaxVocab, &declared_vocab, false, c.vocab_size)).ok()) return s;
   if (declared_vocab != c.vocab_size) {
-    return Err(absl::StrCat("llama.vocab_size ", declared_vocab, " != token_embd.weight rows ", c.vocab_size));
+    return Err(absl::StrCat(a_, "vocab_size ", declared_vocab, " != token_embd.weight rows ", c.vocab_size));
   }
   c.tied_embeddings = g_.FindTensor("output.weight") == nullptr;
+  return absl::OkStatus();
+}
 
-  ModelWeights w;
-  w.config = c;
-  w.source_path = g_.path();
-  const int64_t D = c.dim, H = c.hidden_dim, V = c.vocab_size;
+absl::Status GgufModelBuilder::ReadLayer(const ModelConfig& c, int i, LayerWeights& l) {
+  const int64_t D = c.dim, H = c.hidden_dim;
   const int64_t Q = static_cast<int64_t>(c.n_heads) * c.head_dim;
   const int64_t KV = static_cast<int64_t>(c.n_kv_heads) * c.head_dim;
-  if (!(s = Tensor("token_embd.weight", V, D, &w.token_embedding)).ok()) return s;
-  if (!(s = Tensor("output_norm.weight", 1, D, &w.final_norm)).ok()) return s;
-  if (c.tied_embeddings) {
-    w.classifier = w.token_embedding;
-  } else if (!(s = Tensor("output.weight", V, D, &w.classifier)).ok()) {
-    return s;
-  }
-  w.layers.resize(c.n_layers);
-  for (int i = 0; i < c.n_layers; ++i) {
-    LayerWeights& l = w.layers[i];
-    const std::string b = absl::StrCat("blk.", i, ".");
-    if (!(s = Tensor(b + "attn_norm.weight", 1, D, &l.attn_norm)).ok()) return s;
+  const std::string b = absl::StrCat("blk.", i, ".");
+  l.kind = c.layer_kind(i);
+  absl::Status s;
+  if (!(s = Tensor(b + "attn_norm.weight", 1, D, &l.attn_norm)).ok()) return s;
+  if (l.kind == LayerKind::kShortConv) {
+    if (!(s = Tensor(b + "shortconv.in_proj.weight", 3 * D, D, &l.conv_in)).ok()) return s;
+    if (!(s = Tensor(b + "shortconv.conv.weight", D, c.conv_kernel, &l.conv_kernel)).ok()) return s;
+    if (l.conv_kernel.dtype != DType::kF32) {
+      return Err(absl::StrCat("tensor '", b, "shortconv.conv.weight' is ", DTypeName(l.conv_kernel.dtype),
+                              "; the convolution kernel must be F32"));
+    }
+    if (!(s = Tensor(b + "shortconv.out_proj.weight", D, D, &l.conv_out)).ok()) return s;
+  } else {
+    if (g_.FindTensor(b + "attn_qkv.weight") != nullptr) {
+      return Err(absl::StrCat("tensor '", b, "attn_qkv.weight': fused Q/K/V projections are not supported"));
+    }
     if (!(s = Tensor(b + "attn_q.weight", Q, D, &l.wq)).ok()) return s;
     if (!(s = Tensor(b + "attn_k.weight", KV, D, &l.wk)).ok()) return s;
     if (!(s = Tensor(b + "attn_v.weight", KV, D, &l.wv)).ok()) return s;
     if (!(s = Tensor(b + "attn_output.weight", D, Q, &l.wo)).ok()) return s;
-    if (!(s = Tensor(b + "ffn_norm.weight", 1, D, &l.ffn_norm)).ok()) return s;
-    if (!(s = Tensor(b + "ffn_gate.weight", H, D, &l.w_gate)).ok()) return s;
-    if (!(s = Tensor(b + "ffn_down.weight", D, H, &l.w_down)).ok()) return s;
-    if (!(s = Tensor(b + "ffn_up.weight", H, D, &l.w_up)).ok()) return s;
+    // Per-head norms of queries and keys before RoPE: Qwen3 and LFM2 have them.
+    if (arch_ != Architecture::kLlama) {
+      if (!(s = Tensor(b + "attn_q_norm.weight", 1, c.head_dim, &l.q_norm)).ok()) return s;
+      if (!(s = Tensor(b + "attn_k_norm.weight", 1, c.head_dim, &l.k_norm)).ok()) return s;
+    }
   }
+  if (!(s = Tensor(b + "ffn_norm.weight", 1, D, &l.ffn_norm)).ok()) return s;
+  if (!(s = Tensor(b + "ffn_gate.weight", H, D, &l.w_gate)).ok()) return s;
+  if (!(s = Tensor(b + "ffn_down.weight", D, H, &l.w_down)).ok()) return s;
+  return Tensor(b + "ffn_up.weight", H, D, &l.w_up);
+}
+
+absl::Status GgufModelBuilder::RefuseUnusedTensors() const {
+  for (const GgufTensorInfo& t : g_.tensors()) {
+    if (!used_.contains(t.name)) {
+      return Err(absl::StrCat("tensor '", t.name, "' is not used by the ", ArchitectureName(arch_),
+                              " architecture as this engine runs it (a bias, expert or other unsupported part)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelWeights> GgufModelBuilder::Build() {
+  ModelWeights w;
+  absl::Status s = ReadConfig(w.config);
+  if (!s.ok()) return s;
+  const ModelConfig& c = w.config;
+  w.source_path = g_.path();
+  if (!(s = Tensor("token_embd.weight", c.vocab_size, c.dim, &w.token_embedding)).ok()) return s;
+  // LFM2's final norm: llama.cpp's converter names it token_embd_norm (a
+  // historical misnomer: it follows the last layer), Ollama's output_norm.
+  const bool lfm2_name = arch_ == Architecture::kLfm2 && g_.FindTensor("token_embd_norm.weight") != nullptr;
+  if (!(s = Tensor(lfm2_name ? "token_embd_norm.weight" : "output_norm.weight", 1, c.dim, &w.final_norm)).ok()) {
+    return s;
+  }
+  if (c.tied_embeddings) {
+    w.classifier = w.token_embedding;
+  } else if (!(s = Tensor("output.weight", c.vocab_size, c.dim, &w.classifier)).ok()) {
+    return s;
+  }
+  w.layers.resize(c.n_layers);
+  for (int i = 0; i < c.n_layers; ++i) {
+    if (!(s = ReadLayer(c, i, w.layers[i])).ok()) return s;
+  }
+  if (!(s = RefuseUnusedTensors()).ok()) return s;
   w.storage = g_.file();
   return w;
 }
@@ -197,11 +345,11 @@ absl::StatusOr<ModelWeights> LlamaBuilder::Build() {
 absl::StatusOr<ModelWeights> ModelWeightsFromGguf(const GgufFile& gguf) {
   absl::StatusOr<std::string> arch = gguf.GetString("general.architecture");
   if (!arch.ok()) return arch.status();
-  if (*arch != "llama") {
-    return absl::UnimplementedError(absl::StrCat(gguf.path(), ": architecture '", *arch,
-                                                 "' is not supported (only 'llama')"));
+  for (Architecture a : {Architecture::kLlama, Architecture::kQwen3, Architecture::kLfm2}) {
+    if (*arch == ArchitectureName(a)) return GgufModelBuilder(gguf, a).Build();
   }
-  return LlamaBuilder(gguf).Build();
+  return absl::UnimplementedError(absl::StrCat(gguf.path(), ": general.architecture '", *arch,
+                                               "' is not supported (llama, qwen3, lfm2)"));
 }
 
 }  // namespace doomscope::engine

@@ -3,8 +3,13 @@
 // type checked against them.
 //
 // Supported: general.architecture = "llama" (GGUF's llama tensors already use the
-// adjacent-pair RoPE layout: llama.cpp's converter permutes HF Q/K weights), tensor
+// adjacent-pair RoPE layout: llama.cpp's converter permutes HF Q/K weights; Llama
+// 3's RoPE scaling as rope_freqs.weight), "qwen3" and "lfm2" (dense: the per-layer
+// attention.head_count_kv array marks short-convolution layers with 0), tensor
 // types F32, F16, BF16 and Q8_0. `output.weight` absent means tied embeddings.
+// Mixture-of-experts, sliding-window attention, other RoPE scalings and tensors
+// the architecture does not use are refused, naming the key or tensor. Every
+// tensor is checked for NaN and infinity (weight_check.h).
 #ifndef DOOMSCOPE_ENGINE_GGUF_MODEL_H_
 #define DOOMSCOPE_ENGINE_GGUF_MODEL_H_
 

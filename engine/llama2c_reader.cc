@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/weight_check.h"
 
 namespace doomscope::engine {
 namespace {
@@ -158,6 +159,23 @@ absl::StatusOr<ModelWeights> ReadLlama2cCheckpoint(std::shared_ptr<const MappedF
   } else {
     cur.SkipFloats(rope_floats);
     w.classifier = cur.Take(c.vocab_size, D);
+  }
+  // llama2.c files have no tensor names: name each by run.c's TransformerWeights field.
+  std::vector<std::pair<const TensorView*, std::string>> named = {
+      {&w.token_embedding, "token_embedding_table"}, {&w.final_norm, "rms_final_weight"}, {&w.classifier, "wcls"}};
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const LayerWeights& l = w.layers[i];
+    for (const auto& [t, field] : {std::pair<const TensorView*, const char*>{&l.attn_norm, "rms_att_weight"},
+                                   {&l.wq, "wq"}, {&l.wk, "wk"}, {&l.wv, "wv"}, {&l.wo, "wo"},
+                                   {&l.ffn_norm, "rms_ffn_weight"}, {&l.w_gate, "w1"}, {&l.w_down, "w2"},
+                                   {&l.w_up, "w3"}}) {
+      named.emplace_back(t, absl::StrCat(field, "[layer ", i, "]"));
+    }
+  }
+  for (const auto& [t, name] : named) {
+    if (absl::Status s = CheckTensorFinite(*t, name); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+    }
   }
   w.storage = std::move(file);
   return w;

@@ -2,6 +2,21 @@
 
 namespace doomscope::engine {
 
+const char* ArchitectureName(Architecture a) {
+  switch (a) {
+    case Architecture::kLlama: return "llama";
+    case Architecture::kQwen3: return "qwen3";
+    case Architecture::kLfm2: return "lfm2";
+  }
+  return "?";
+}
+
+int ModelConfig::attention_layers() const {
+  int n = 0;
+  for (int l = 0; l < n_layers; ++l) n += layer_kind(l) == LayerKind::kAttention;
+  return n;
+}
+
 const char* DTypeName(DType t) {
   switch (t) {
     case DType::kF32: return "F32";

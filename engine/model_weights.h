@@ -37,8 +37,20 @@ struct TensorView {
   size_t bytes() const { return DTypeBytes(dtype, static_cast<size_t>(rows * cols)); }
 };
 
-enum class Architecture { kLlama };
-enum class LayerKind { kAttention };  // later: kShortConv (LFM2)
+enum class Architecture {
+  kLlama,  // Llama 1-3, SmolLM2, TinyLlama, llama2.c
+  kQwen3,  // per-head Q/K RMSNorm before RoPE, head_dim set on its own
+  kLfm2,   // LFM2 / LFM2.5 dense: gated short convolutions and GQA layers with Q/K norms
+};
+// "llama", "qwen3", "lfm2" (GGUF's general.architecture values).
+const char* ArchitectureName(Architecture a);
+
+// What mixes information across positions in a layer (the feed-forward block
+// follows either kind).
+enum class LayerKind {
+  kAttention,  // grouped-query attention over the KV cache
+  kShortConv,  // LFM2's gated causal depthwise convolution over the last conv_kernel inputs
+};
 
 enum class RopeLayout {
   kAdjacentPairs,  // rotate (x[2i], x[2i+1]): llama2.c, GGUF "llama"
@@ -59,15 +71,38 @@ struct ModelConfig {
   RopeLayout rope_layout = RopeLayout::kAdjacentPairs;
   float norm_eps = 1e-5f;
   bool tied_embeddings = false;  // classifier == token embedding
+  // Per layer; empty means every layer is kAttention.
+  std::vector<LayerKind> layer_kinds;
+  // Width of the short convolution (LFM2's l_cache, 3); 0 when no layer is kShortConv.
+  int conv_kernel = 0;
+  // Llama 3 RoPE scaling: the angle of rotary pair j is divided by
+  // rope_freq_factors[j] (head_dim / 2 entries, as GGUF's rope_freqs.weight);
+  // empty for none.
+  std::vector<float> rope_freq_factors;
+
+  LayerKind layer_kind(int layer) const {
+    return layer_kinds.empty() ? LayerKind::kAttention : layer_kinds[static_cast<size_t>(layer)];
+  }
+  int attention_layers() const;
 };
 
+// One layer: x += Mixer(RMSNorm(x) * attn_norm); x += FFN(RMSNorm(x) * ffn_norm).
+// Only the tensors of the layer's kind are set.
 struct LayerWeights {
   LayerKind kind = LayerKind::kAttention;
-  TensorView attn_norm;  // [1][dim]
+  TensorView attn_norm;  // [1][dim] (LFM2's operator_norm, for either kind)
+  // kAttention:
   TensorView wq;         // [n_heads*head_dim][dim]
   TensorView wk;         // [n_kv_heads*head_dim][dim]
   TensorView wv;         // [n_kv_heads*head_dim][dim]
   TensorView wo;         // [dim][n_heads*head_dim]
+  TensorView q_norm;     // [1][head_dim], Qwen3 and LFM2: RMSNorm of each query head before RoPE; or empty
+  TensorView k_norm;     // [1][head_dim], the same for key heads
+  // kShortConv (rows of conv_in: B, then C, then x):
+  TensorView conv_in;      // [3*dim][dim]
+  TensorView conv_kernel;  // [dim][conv_kernel] float32, the oldest input's weight first
+  TensorView conv_out;     // [dim][dim]
+  // The feed-forward block (SwiGLU):
   TensorView ffn_norm;   // [1][dim]
   TensorView w_gate;     // w1: [hidden][dim]
   TensorView w_down;     // w2: [dim][hidden]

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "engine/forward_rope.h"
 #include "engine/gguf_model.h"
 #include "engine/quantize.h"
 
@@ -78,6 +80,19 @@ GgufWriter::FillFn OnesFill(uint64_t n) {
   };
 }
 
+// 1 + 0.02 * scale * N(0, 1)-like values as float32 (offset + scale * the synth value).
+GgufWriter::FillFn ScaledFill(uint64_t seed, uint64_t tensor, uint64_t n, float offset, float scale) {
+  return [=](std::span<std::byte> out) {
+    for (uint64_t i = 0; i < n; i += kChunk) {
+      SplitMix rng(ChunkSeed(seed, tensor, i / kChunk));
+      for (uint64_t j = i; j < std::min(n, i + kChunk); ++j) {
+        const float v = offset + scale * ValueFromBits(rng.Next());
+        std::memcpy(out.data() + 4 * j, &v, 4);
+      }
+    }
+  };
+}
+
 constexpr std::string_view kCommonWords[] = {
     "the", "and", "to", "of", "a", "in", "was", "he", "she", "it", "that", "is", "for", "on", "with", "as",
     "his", "her", "they", "at", "be", "this", "had", "from", "or", "by", "one", "but", "not", "what", "all",
@@ -118,6 +133,25 @@ uint32_t FileTypeOf(DType t) {  // llama.cpp's LLAMA_FTYPE values
 
 }  // namespace
 
+void AddSynthVocab(GgufWriter& w, int vocab_size) {
+  TokenizerVocab vocab = SynthVocab(vocab_size);
+  std::vector<std::string> tokens;
+  tokens.reserve(vocab.pieces.size());
+  for (const std::string& p : vocab.pieces) tokens.push_back(absl::StrReplaceAll(p, {{" ", "\xE2\x96\x81"}}));
+  std::vector<int32_t> types;
+  for (TokenKind k : vocab.kinds) types.push_back(static_cast<int32_t>(k));
+  w.AddString("tokenizer.ggml.model", "llama");
+  w.AddStringArray("tokenizer.ggml.tokens", std::move(tokens));
+  w.AddFloat32Array("tokenizer.ggml.scores", vocab.scores);
+  w.AddInt32Array("tokenizer.ggml.token_type", types);
+  w.AddUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab.bos_id));
+  w.AddUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab.eos_id));
+  w.AddUint32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab.unk_id));
+  w.AddBool("tokenizer.ggml.add_bos_token", true);
+  w.AddBool("tokenizer.ggml.add_eos_token", false);
+  w.AddBool("tokenizer.ggml.add_space_prefix", true);
+}
+
 float SynthWeightValue(uint64_t seed, uint64_t tensor_index, uint64_t i) {
   SplitMix rng(ChunkSeed(seed, tensor_index, i / kChunk));
   uint64_t r = 0;
@@ -145,6 +179,32 @@ const std::vector<SynthShape>& SynthShapes() {
       c.tied_embeddings = tied;
       return c;
     };
+    // Qwen3: head_dim set on its own, rotate-half RoPE, eps 1e-6.
+    auto qwen3 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int head_dim, int vocab, int ctx) {
+      ModelConfig c = make(dim, hidden, layers, heads, kv_heads, vocab, ctx, 1000000.0f, true);
+      c.arch = Architecture::kQwen3;
+      c.head_dim = head_dim;
+      c.rope_layout = RopeLayout::kHalves;
+      c.norm_eps = 1e-6f;
+      return c;
+    };
+    // LFM2: short-convolution layers except at `attention`, conv width 3.
+    auto lfm2 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int vocab, int ctx,
+                    std::vector<int> attention) {
+      ModelConfig c = make(dim, hidden, layers, heads, kv_heads, vocab, ctx, 1000000.0f, true);
+      c.arch = Architecture::kLfm2;
+      c.rope_layout = RopeLayout::kHalves;
+      c.conv_kernel = 3;
+      c.layer_kinds.assign(layers, LayerKind::kShortConv);
+      for (int l : attention) c.layer_kinds[l] = LayerKind::kAttention;
+      return c;
+    };
+    // Llama 3.x: rope_scaling {"rope_type": "llama3", factor, low 1, high 4, original 8192}.
+    auto llama3 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int vocab, int ctx, float factor) {
+      ModelConfig c = make(dim, hidden, layers, heads, kv_heads, vocab, ctx, 500000.0f, true);
+      c.rope_freq_factors = Llama3RopeFactors(c.rope_theta, c.head_dim, factor, 1.0f, 4.0f, 8192);
+      return c;
+    };
     return new std::vector<SynthShape>{
         {"stories260K", make(64, 172, 5, 8, 4, 512, 512, 10000.0f, true)},
         {"stories15M", make(288, 768, 6, 6, 6, 32000, 256, 10000.0f, true)},
@@ -153,6 +213,20 @@ const std::vector<SynthShape>& SynthShapes() {
         {"smollm2-135m", make(576, 1536, 30, 9, 3, 49152, 8192, 100000.0f, true)},
         {"smollm2-360m", make(960, 2560, 32, 15, 5, 49152, 8192, 100000.0f, true)},
         {"tinyllama-1.1b", make(2048, 5632, 22, 32, 4, 32000, 2048, 10000.0f, false)},
+        // meta-llama/Llama-3.2-1B config.json: rope_theta 500000, rope_scaling factor 32.
+        {"llama3.2-1b", llama3(2048, 8192, 16, 32, 8, 128256, 131072, 32.0f)},
+        // Qwen/Qwen3-0.6B config.json: 16 heads of 128 over a hidden size of 1024.
+        {"qwen3-0.6b", qwen3(1024, 3072, 28, 16, 8, 128, 151936, 40960)},
+        // LiquidAI/LFM2-350M and LFM2-1.2B: attention at layers 2, 5, 8, 10, 12, 14; FFN widths after auto-adjust.
+        {"lfm2-350m", lfm2(1024, 4608, 16, 16, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
+        {"lfm2-1.2b", lfm2(2048, 8192, 16, 32, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
+        // Tiny shapes for tests, one per architecture (rows of 64 and 192: whole Q8_0 blocks),
+        // with room for prompts long enough that Llama 3's slowed frequencies matter.
+        {"llama3-tiny", llama3(64, 192, 4, 4, 2, 512, 2048, 8.0f)},
+        // head_dim 32 with 4 heads over a hidden size of 64: q is wider than the hidden state.
+        {"qwen3-tiny", qwen3(64, 192, 4, 4, 2, 32, 512, 2048)},
+        // The layout of ../shared/models/lfm2-stages-a: conv, conv, attention, conv, conv, attention.
+        {"lfm2-tiny", lfm2(64, 192, 6, 8, 4, 512, 2048, {2, 5})},
     };
   }();
   return *shapes;
@@ -248,49 +322,46 @@ TokenizerVocab SynthVocab(int vocab_size) {
 }
 
 absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, uint64_t seed, std::string_view name) {
-  if (c.arch != Architecture::kLlama) return absl::InvalidArgumentError("only the llama architecture is supported");
   if (c.vocab_size < 300) return absl::InvalidArgumentError("synthetic models need a vocabulary of at least 300");
   if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
-      c.head_dim <= 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0) {
+      c.head_dim <= 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0 ||
+      (!c.layer_kinds.empty() && static_cast<int>(c.layer_kinds.size()) != c.n_layers) ||
+      (c.attention_layers() < c.n_layers && c.conv_kernel < 2)) {
     return absl::InvalidArgumentError("inconsistent model shape");
   }
+  const std::string arch = ArchitectureName(c.arch);
+  const std::string a = arch + ".";
   GgufWriter w;
-  w.AddString("general.architecture", "llama");
+  w.AddString("general.architecture", arch);
   w.AddString("general.name", absl::StrCat("doomscope synthetic ", std::string(name), " ", DTypeName(dtype),
                                            " seed ", seed));
   w.AddUint32("general.file_type", FileTypeOf(dtype));
   if (dtype == DType::kQ8_0) w.AddUint32("general.quantization_version", 2);
-  w.AddUint32("llama.context_length", static_cast<uint32_t>(c.max_seq_len));
-  w.AddUint32("llama.embedding_length", static_cast<uint32_t>(c.dim));
-  w.AddUint32("llama.block_count", static_cast<uint32_t>(c.n_layers));
-  w.AddUint32("llama.feed_forward_length", static_cast<uint32_t>(c.hidden_dim));
-  w.AddUint32("llama.attention.head_count", static_cast<uint32_t>(c.n_heads));
-  w.AddUint32("llama.attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
-  if (c.head_dim * c.n_heads != c.dim) {
-    w.AddUint32("llama.attention.key_length", static_cast<uint32_t>(c.head_dim));
-    w.AddUint32("llama.attention.value_length", static_cast<uint32_t>(c.head_dim));
+  w.AddUint32(a + "context_length", static_cast<uint32_t>(c.max_seq_len));
+  w.AddUint32(a + "embedding_length", static_cast<uint32_t>(c.dim));
+  w.AddUint32(a + "block_count", static_cast<uint32_t>(c.n_layers));
+  w.AddUint32(a + "feed_forward_length", static_cast<uint32_t>(c.hidden_dim));
+  w.AddUint32(a + "attention.head_count", static_cast<uint32_t>(c.n_heads));
+  if (c.arch == Architecture::kLfm2) {
+    // One entry per layer, 0 for a short-convolution layer (llama.cpp's converter).
+    std::vector<int32_t> kv_heads;
+    for (int l = 0; l < c.n_layers; ++l) {
+      kv_heads.push_back(c.layer_kind(l) == LayerKind::kAttention ? c.n_kv_heads : 0);
+    }
+    w.AddInt32Array(a + "attention.head_count_kv", kv_heads);
+    w.AddUint32(a + "shortconv.l_cache", static_cast<uint32_t>(c.conv_kernel));
+  } else {
+    w.AddUint32(a + "attention.head_count_kv", static_cast<uint32_t>(c.n_kv_heads));
   }
-  w.AddFloat32("llama.rope.freq_base", c.rope_theta);
-  w.AddFloat32("llama.attention.layer_norm_rms_epsilon", c.norm_eps);
-  w.AddUint32("llama.rope.dimension_count", static_cast<uint32_t>(c.head_dim));
-  w.AddUint32("llama.vocab_size", static_cast<uint32_t>(c.vocab_size));
-
-  TokenizerVocab vocab = SynthVocab(c.vocab_size);
-  std::vector<std::string> tokens;
-  tokens.reserve(vocab.pieces.size());
-  for (const std::string& p : vocab.pieces) tokens.push_back(absl::StrReplaceAll(p, {{" ", "\xE2\x96\x81"}}));
-  std::vector<int32_t> types;
-  for (TokenKind k : vocab.kinds) types.push_back(static_cast<int32_t>(k));
-  w.AddString("tokenizer.ggml.model", "llama");
-  w.AddStringArray("tokenizer.ggml.tokens", std::move(tokens));
-  w.AddFloat32Array("tokenizer.ggml.scores", vocab.scores);
-  w.AddInt32Array("tokenizer.ggml.token_type", types);
-  w.AddUint32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab.bos_id));
-  w.AddUint32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab.eos_id));
-  w.AddUint32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab.unk_id));
-  w.AddBool("tokenizer.ggml.add_bos_token", true);
-  w.AddBool("tokenizer.ggml.add_eos_token", false);
-  w.AddBool("tokenizer.ggml.add_space_prefix", true);
+  if (c.head_dim * c.n_heads != c.dim) {
+    w.AddUint32(a + "attention.key_length", static_cast<uint32_t>(c.head_dim));
+    w.AddUint32(a + "attention.value_length", static_cast<uint32_t>(c.head_dim));
+  }
+  w.AddFloat32(a + "rope.freq_base", c.rope_theta);
+  w.AddFloat32(a + "attention.layer_norm_rms_epsilon", c.norm_eps);
+  w.AddUint32(a + "rope.dimension_count", static_cast<uint32_t>(c.head_dim));
+  w.AddUint32(a + "vocab_size", static_cast<uint32_t>(c.vocab_size));
+  AddSynthVocab(w, c.vocab_size);
 
   uint64_t tensor_index = 0;
   auto matrix = [&](std::string tensor, int64_t rows, int64_t cols) {
@@ -298,25 +369,57 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
     const uint64_t n = static_cast<uint64_t>(rows * cols);
     return w.AddTensor(std::move(tensor), {cols, rows}, GgmlTypeOf(t), RandomFill(seed, tensor_index++, n, t));
   };
+  // Llama keeps unit gains (as the files it always wrote); Qwen3 and LFM2
+  // draw them around 1, so a norm applied in the wrong place shows.
+  const bool unit_gains = c.arch == Architecture::kLlama;
   auto norm = [&](std::string tensor, int64_t n) {
-    ++tensor_index;
-    return w.AddTensor(std::move(tensor), {n}, GgmlTypeOf(DType::kF32), OnesFill(static_cast<uint64_t>(n)));
+    const uint64_t index = tensor_index++;
+    return w.AddTensor(std::move(tensor), {n}, GgmlTypeOf(DType::kF32),
+                       unit_gains ? OnesFill(static_cast<uint64_t>(n))
+                                  : ScaledFill(seed, index, static_cast<uint64_t>(n), 1.0f, 10.0f));
   };
   const int64_t D = c.dim, H = c.hidden_dim, V = c.vocab_size;
   const int64_t Q = static_cast<int64_t>(c.n_heads) * c.head_dim, KV = static_cast<int64_t>(c.n_kv_heads) * c.head_dim;
   absl::Status s = matrix("token_embd.weight", V, D);
   for (int i = 0; s.ok() && i < c.n_layers; ++i) {
     const std::string b = absl::StrCat("blk.", i, ".");
-    for (absl::Status step : {norm(b + "attn_norm.weight", D), matrix(b + "attn_q.weight", Q, D),
-                              matrix(b + "attn_k.weight", KV, D), matrix(b + "attn_v.weight", KV, D),
-                              matrix(b + "attn_output.weight", D, Q), norm(b + "ffn_norm.weight", D),
-                              matrix(b + "ffn_gate.weight", H, D), matrix(b + "ffn_down.weight", D, H),
-                              matrix(b + "ffn_up.weight", H, D)}) {
-      if (s.ok()) s = step;
+    std::vector<std::function<absl::Status()>> steps = {[&] { return norm(b + "attn_norm.weight", D); }};
+    if (c.layer_kind(i) == LayerKind::kShortConv) {
+      steps.push_back([&] { return matrix(b + "shortconv.in_proj.weight", 3 * D, D); });
+      // The kernel is F32 in every file (llama.cpp's converter), drawn wider
+      // than the matrices (std 0.3) so the convolution carries signal.
+      steps.push_back([&] {
+        const uint64_t index = tensor_index++;
+        return w.AddTensor(b + "shortconv.conv.weight", {c.conv_kernel, D}, GgmlTypeOf(DType::kF32),
+                           ScaledFill(seed, index, static_cast<uint64_t>(D * c.conv_kernel), 0.0f, 15.0f));
+      });
+      steps.push_back([&] { return matrix(b + "shortconv.out_proj.weight", D, D); });
+    } else {
+      steps.push_back([&] { return matrix(b + "attn_q.weight", Q, D); });
+      steps.push_back([&] { return matrix(b + "attn_k.weight", KV, D); });
+      steps.push_back([&] { return matrix(b + "attn_v.weight", KV, D); });
+      steps.push_back([&] { return matrix(b + "attn_output.weight", D, Q); });
+      if (c.arch != Architecture::kLlama) {
+        steps.push_back([&] { return norm(b + "attn_q_norm.weight", c.head_dim); });
+        steps.push_back([&] { return norm(b + "attn_k_norm.weight", c.head_dim); });
+      }
+    }
+    steps.push_back([&] { return norm(b + "ffn_norm.weight", D); });
+    steps.push_back([&] { return matrix(b + "ffn_gate.weight", H, D); });
+    steps.push_back([&] { return matrix(b + "ffn_down.weight", D, H); });
+    steps.push_back([&] { return matrix(b + "ffn_up.weight", H, D); });
+    for (const auto& step : steps) {
+      if (s.ok()) s = step();
     }
   }
-  if (s.ok()) s = norm("output_norm.weight", D);
+  // LFM2's final norm goes by llama.cpp's name for it.
+  if (s.ok()) s = norm(c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight", D);
   if (s.ok() && !c.tied_embeddings) s = matrix("output.weight", V, D);
+  if (s.ok() && !c.rope_freq_factors.empty()) {
+    const std::vector<float> factors = c.rope_freq_factors;
+    s = w.AddTensor("rope_freqs.weight", {static_cast<int64_t>(factors.size())}, GgmlTypeOf(DType::kF32),
+                    [factors](std::span<std::byte> out) { std::memcpy(out.data(), factors.data(), out.size()); });
+  }
   if (!s.ok()) return s;
   return w;
 }

@@ -29,8 +29,10 @@ struct SynthShape {
   std::string_view name;
   ModelConfig config;
 };
-// The known shapes: stories260K, stories15M, stories110M, smollm2-135m,
-// smollm2-360m, tinyllama-1.1b.
+// The known shapes: llama (stories260K, stories15M, stories110M,
+// smollm2-135m, smollm2-360m, tinyllama-1.1b, llama3.2-1b), qwen3 (qwen3-0.6b),
+// lfm2 (lfm2-350m, lfm2-1.2b), and tiny ones for tests (llama3-tiny,
+// qwen3-tiny, lfm2-tiny). A shape fixes its architecture.
 const std::vector<SynthShape>& SynthShapes();
 absl::StatusOr<ModelConfig> FindSynthShape(std::string_view name);
 
@@ -38,8 +40,14 @@ absl::StatusOr<ModelConfig> FindSynthShape(std::string_view name);
 // It does not depend on the weight seed.
 TokenizerVocab SynthVocab(int vocab_size);
 
-// A writer holding the full model; dtype applies to the matrices (norms stay
-// F32; with Q8_0, a matrix whose row length is not a multiple of 32 is F16).
+// Adds the synthetic vocabulary as a SentencePiece-style GGUF tokenizer.
+void AddSynthVocab(GgufWriter& w, int vocab_size);
+
+// A writer holding the full model in the GGUF layout llama.cpp reads for the
+// config's architecture; dtype applies to the matrices (norms, LFM2's conv
+// kernel and Llama 3's rope_freqs stay F32; with Q8_0, a matrix whose row
+// length is not a multiple of 32 is F16). Llama norm gains are 1; Qwen3 and
+// LFM2 gains are drawn around 1 (std 0.2), and LFM2's conv kernel with std 0.3.
 absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& config, DType dtype, uint64_t seed,
                                             std::string_view name);
 absl::Status WriteSynthModel(const ModelConfig& config, DType dtype, uint64_t seed,

@@ -97,7 +97,7 @@ int RunBench(const std::vector<std::string>& args) {
   const double peak = engine::MeasureFmaPeakGflops(k, threads);
   if (!json_out) {
     std::printf("model %s: %s weights %.1f MB per decode step, context %d, isa %s, %d threads\n",
-                model_path.c_str(), engine::DTypeName(weights->layers[0].wq.dtype), weight_bytes / 1e6,
+                model_path.c_str(), engine::DTypeName(weights->layers[0].w_gate.dtype), weight_bytes / 1e6,
                 g.max_context(), engine::IsaName(model.isa()), threads);
     std::printf("machine: read bandwidth %.1f GB/s over the weights' size (%.1f GB/s from DRAM), "
                 "fp32 FMA peak %.1f GFLOP/s\n", bandwidth, dram_bandwidth, peak);

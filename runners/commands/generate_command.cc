@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/generator.h"
 #include "engine/model_loader.h"
+#include "engine/synth_model.h"
 #include "results/json/jsonl.h"
 #include "runners/commands/commands.h"
 #include "runners/common_flags.h"
@@ -32,6 +33,9 @@ ABSL_FLAG(double, repetition_penalty, 1.0,
 ABSL_FLAG(std::string, batch, "",
           "generate: sequences decoded at once (default 32); bench: comma-separated batch sizes "
           "(default 1,8,32,64).");
+ABSL_FLAG(std::string, kv_type, "f32",
+          "generate: element type of the KV cache: f32 (exact), f16 or bf16 (half the memory traffic per "
+          "decode step at long contexts).");
 
 namespace doomscope {
 namespace {
@@ -127,6 +131,10 @@ int RunGenerate(const std::vector<std::string>& args) {
     return Fail(kExitBadInput, absl::StrCat("--batch '", b, "' is not a positive integer"));
   }
   if (absl::GetFlag(FLAGS_threads) < 0) return Fail(kExitBadInput, "--threads must be >= 0");
+  absl::StatusOr<engine::DType> kv_type = engine::ParseDType(absl::GetFlag(FLAGS_kv_type));
+  if (!kv_type.ok() || *kv_type == engine::DType::kQ8_0) {
+    return Fail(kExitBadInput, absl::StrCat("--kv_type '", absl::GetFlag(FLAGS_kv_type), "' is not f32, f16 or bf16"));
+  }
   engine::SamplingParams sampling;
   sampling.temperature = static_cast<float>(absl::GetFlag(FLAGS_temperature));
   sampling.top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p));
@@ -144,6 +152,7 @@ int RunGenerate(const std::vector<std::string>& args) {
   engine::GeneratorOptions options;
   options.max_batch = prompts_path.empty() ? 1 : batch;
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.kv_dtype = *kv_type;
   absl::StatusOr<std::unique_ptr<engine::Generator>> gen = engine::Generator::Create(*model, options);
   if (!gen.ok()) return Fail(kExitBadInput, std::string(gen.status().message()));
 
@@ -250,9 +259,10 @@ Command GenerateCommand() {
       .summary = "Generate text with the bundled engine (plain, or JSONL in and out with batching)",
       .usage = "doomscope generate --model PATH [--tokenizer PATH] (--prompt TEXT | --prompts FILE.jsonl) "
                "[--max_new_tokens N] [--temperature T] [--top_p P] [--top_k K] [--min_p P] "
-               "[--repetition_penalty R] [--seed S] [--batch B] [--threads N] [--output FILE.jsonl]",
+               "[--repetition_penalty R] [--seed S] [--batch B] [--threads N] [--kv_type f32|f16|bf16] "
+               "[--output FILE.jsonl]",
       .flags = {"model", "tokenizer", "prompt", "prompts", "max_new_tokens", "temperature", "top_p", "top_k",
-                "min_p", "repetition_penalty", "seed", "batch", "threads", "output"},
+                "min_p", "repetition_penalty", "seed", "batch", "threads", "kv_type", "output"},
       .run = RunGenerate,
   };
 }

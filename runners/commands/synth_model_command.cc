@@ -12,9 +12,12 @@
 #include "runners/commands/commands.h"
 #include "runners/common_flags.h"
 
-ABSL_FLAG(std::string, arch, "llama", "Architecture of the synthetic model (llama).");
-ABSL_FLAG(std::string, shape, "", "Shape to imitate: stories260K, stories15M, stories110M, smollm2-135m, "
-                                  "smollm2-360m, tinyllama-1.1b.");
+ABSL_FLAG(std::string, arch, "",
+          "Architecture of the synthetic model: llama, qwen3 or lfm2 (default: the shape's; must match it).");
+ABSL_FLAG(std::string, shape, "",
+          "Shape to imitate: llama: stories260K, stories15M, stories110M, smollm2-135m, smollm2-360m, "
+          "tinyllama-1.1b, llama3.2-1b, llama3-tiny; qwen3: qwen3-0.6b, qwen3-tiny; lfm2: lfm2-350m, "
+          "lfm2-1.2b, lfm2-tiny.");
 ABSL_FLAG(std::string, dtype, "f32", "Matrix element type: f32, f16, bf16 or q8_0 (norms stay f32).");
 
 namespace doomscope {
@@ -28,8 +31,8 @@ int RunSynthModel(const std::vector<std::string>& args) {
   const std::string arch = absl::GetFlag(FLAGS_arch);
   const std::string shape = absl::GetFlag(FLAGS_shape);
   const std::string out = absl::GetFlag(FLAGS_out);
-  if (arch != "llama") {
-    std::fprintf(stderr, "doomscope synth-model: --arch '%s' is not supported (llama)\n", arch.c_str());
+  if (!arch.empty() && arch != "llama" && arch != "qwen3" && arch != "lfm2") {
+    std::fprintf(stderr, "doomscope synth-model: --arch '%s' is not supported (llama, qwen3, lfm2)\n", arch.c_str());
     return kExitBadInput;
   }
   if (shape.empty() || out.empty()) {
@@ -39,6 +42,12 @@ int RunSynthModel(const std::vector<std::string>& args) {
   absl::StatusOr<engine::ModelConfig> config = engine::FindSynthShape(shape);
   if (!config.ok()) {
     std::fprintf(stderr, "doomscope synth-model: --shape: %s\n", std::string(config.status().message()).c_str());
+    return kExitBadInput;
+  }
+  const char* shape_arch = engine::ArchitectureName(config->arch);
+  if (!arch.empty() && arch != shape_arch) {
+    std::fprintf(stderr, "doomscope synth-model: --shape %s is a %s shape, not %s\n", shape.c_str(), shape_arch,
+                 arch.c_str());
     return kExitBadInput;
   }
   absl::StatusOr<engine::DType> dtype = engine::ParseDType(absl::GetFlag(FLAGS_dtype));
@@ -55,7 +64,7 @@ int RunSynthModel(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("wrote %s: %s shape, %s, seed %llu, %llu bytes in %.2f s\n", out.c_str(), shape.c_str(),
+  std::printf("wrote %s: %s %s shape, %s, seed %llu, %llu bytes in %.2f s\n", out.c_str(), shape_arch, shape.c_str(),
               engine::DTypeName(*dtype), static_cast<unsigned long long>(seed),
               static_cast<unsigned long long>(writer->FileSize()), seconds);
   return kExitOk;
@@ -67,7 +76,8 @@ Command SynthModelCommand() {
   return Command{
       .name = "synth-model",
       .summary = "Write a deterministic random-weight GGUF with a real model's shape (for benchmarks)",
-      .usage = "doomscope synth-model --arch llama --shape NAME --dtype f32|f16|bf16|q8_0 --seed S --out FILE.gguf",
+      .usage = "doomscope synth-model [--arch llama|qwen3|lfm2] --shape NAME --dtype f32|f16|bf16|q8_0 --seed S "
+               "--out FILE.gguf",
       .flags = {"arch", "shape", "dtype", "seed", "out"},
       .run = RunSynthModel,
   };

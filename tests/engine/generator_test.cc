@@ -210,6 +210,28 @@ TEST(GeneratorTest, OptionsAreValidated) {
   o = {};
   o.max_context = 100000;  // capped at the model's 512
   EXPECT_EQ((*Generator::Create(Stories(), o))->max_context(), 512);
+  // Issue 14: max_batch 2000000000 aborted with std::bad_alloc sizing the KV
+  // cache; every size now comes from limits checked first.
+  o = {};
+  o.max_batch = 2000000000;
+  absl::StatusOr<std::unique_ptr<Generator>> huge = Generator::Create(Stories(), o);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(std::string(huge.status().message()).find("max_batch 2000000000 is outside [1, 1024]"),
+            std::string::npos)
+      << huge.status();
+  o = {};
+  o.max_step_tokens = 1 << 30;
+  EXPECT_FALSE(Generator::Create(Stories(), o).ok());
+  o = {};
+  o.kv_dtype = DType::kQ8_0;
+  EXPECT_FALSE(Generator::Create(Stories(), o).ok());
+  // The largest batch allowed runs, sized by the requests it gets.
+  o = {};
+  o.max_batch = kMaxBatch;
+  absl::StatusOr<std::unique_ptr<Generator>> widest = Generator::Create(Stories(), o);
+  ASSERT_TRUE(widest.ok()) << widest.status();
+  const auto out = RunAll(**widest, {Request(1, "The dog", 5)});
+  EXPECT_EQ(out.at(1).tokens.size(), 5u);
 }
 
 TEST(GeneratorTest, TimingsAndTagsAreReported) {
