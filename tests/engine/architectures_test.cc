@@ -8,6 +8,7 @@
 // kernels stay close to the scalar reference in every weight type. Then the
 // generator: batched, prefix-shared and early-stopped sequences get the tokens
 // they get alone.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -414,6 +415,51 @@ TEST_P(ArchGeneratorTest, SixteenBitKvCacheGivesTheSameTokensAtAnyBatchSize) {
     const auto one = RunAll(*MakeGenerator(model(), 1, 1, kv), requests);
     const auto many = RunAll(*MakeGenerator(model(), 4, 2, kv), requests);
     for (const auto& [id, r] : one) EXPECT_EQ(many.at(id).tokens, r.tokens) << DTypeName(kv) << " request " << id;
+  }
+}
+
+// Greedy tokens with a float16 or bfloat16 cache are float32's, up to a step
+// where float32's own top two logits are closer than the cache's rounding can
+// move them (a near-tie, after which the continuations may part); most
+// continuations must match to the end.
+TEST_P(ArchGeneratorTest, SixteenBitKvCacheGreedyTokensAreFloat32sUpToANearTie) {
+  const int kPrompts = 8, kNew = 40;
+  std::vector<GenerationRequest> requests;
+  for (int i = 0; i < kPrompts; ++i) {
+    requests.push_back(Request(400 + i, Tokens(5 + 9 * i, 20 + i), kNew));
+    requests.back().sampling.temperature = 0;
+  }
+  const auto exact = RunAll(*MakeGenerator(model(), 4, 2), requests);
+  auto t = Make(model().weights, DefaultIsa());
+  const int vocab = t->config().vocab_size;
+  for (DType kv : {DType::kF16, DType::kBF16}) {
+    SCOPED_TRACE(DTypeName(kv));
+    // The logit bound of SixteenBitKvCacheKeepsTheInvariantsAndStaysClose, twice (both logits move).
+    const double tie = 2 * (kv == DType::kBF16 ? 2e-2 : 3e-3);
+    const auto rounded = RunAll(*MakeGenerator(model(), 4, 2, kv), requests);
+    int whole = 0;
+    for (const GenerationRequest& r : requests) {
+      const std::vector<int32_t>& a = exact.at(r.id).tokens;
+      const std::vector<int32_t>& b = rounded.at(r.id).tokens;
+      ASSERT_EQ(a.size(), b.size());
+      const size_t split = std::mismatch(a.begin(), a.end(), b.begin()).first - a.begin();
+      if (split == a.size()) {
+        ++whole;
+        continue;
+      }
+      // Float32's logits at the step where the tokens part.
+      std::vector<int32_t> prefix = r.prompt_tokens;
+      prefix.insert(prefix.end(), a.begin(), a.begin() + static_cast<std::ptrdiff_t>(split));
+      const std::vector<float> logits = RunOneStep(*t, prefix, 2);
+      const float* last = logits.data() + (prefix.size() - 1) * vocab;
+      double scale = 1;
+      for (int v = 0; v < vocab; ++v) scale = std::max(scale, std::fabs(static_cast<double>(last[v])));
+      const double margin = static_cast<double>(last[a[split]]) - last[b[split]];
+      EXPECT_GE(margin, 0.0) << "request " << r.id << " step " << split << ": float32 greedy is not its argmax";
+      EXPECT_LT(margin, tie * scale) << "request " << r.id << " parts at step " << split
+                                     << " where float32's choice leads by " << margin << ": not a near-tie";
+    }
+    EXPECT_GE(whole, kPrompts * 3 / 4) << "continuations equal to the end";
   }
 }
 
