@@ -23,11 +23,13 @@ using ::testing::HasSubstr;
 
 struct Edits {
   // Metadata: replaced (or added) values, and keys dropped.
-  std::vector<std::pair<std::string, GgufValue>> set;
+  // (Default member initializers: designated initializers that omit members
+  // are then not -Wmissing-field-initializers warnings, which -Werror stops.)
+  std::vector<std::pair<std::string, GgufValue>> set = {};
   // Tensors: renamed (old -> new), retyped to F16 (same element count), and added.
-  std::vector<std::pair<std::string, std::string>> rename;
-  std::vector<std::string> to_f16;
-  std::vector<std::string> add_f32_vector;  // 64 zeros each
+  std::vector<std::pair<std::string, std::string>> rename = {};
+  std::vector<std::string> to_f16 = {};
+  std::vector<std::string> add_f32_vector = {};  // 64 zeros each
 };
 
 // A synth checkpoint of `shape` rewritten with `edits`; returns the path.
