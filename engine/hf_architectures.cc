@@ -1,9 +1,9 @@
 #include "engine/hf_architectures.h"
 
 #include <cmath>
-#include <numbers>
 
 #include "absl/strings/str_cat.h"
+#include "engine/forward_rope.h"
 #include "engine/hf_json.h"
 
 namespace doomscope::engine {
@@ -37,10 +37,148 @@ absl::Status ReadLlamaConfig(const HfConfigJson& json, ModelConfig* c) {
 absl::Status WriteLlamaConfig(const ModelConfig& c, nlohmann::ordered_json* json) {
   (*json)["architectures"] = {"LlamaForCausalLM"};
   (*json)["model_type"] = "llama";
-  WriteLlamaLikeConfig(c, json);
+  if (absl::Status s = WriteLlamaLikeConfig(c, json); !s.ok()) return s;
   (*json)["attention_bias"] = false;
   (*json)["mlp_bias"] = false;
   return absl::OkStatus();
+}
+
+// Qwen3: Llama's fields plus head_dim on its own, per-head Q/K norms, NeoX RoPE.
+absl::Status ReadQwen3Config(const HfConfigJson& json, ModelConfig* c) {
+  if (absl::Status s = ReadLlamaLikeConfig(json, /*tie_default=*/false, c); !s.ok()) return s;
+  c->rope_layout = RopeLayout::kHalves;
+  if (absl::Status s = RequireFalse(json, "use_sliding_window", "sliding-window attention is not supported"); !s.ok()) {
+    return s;
+  }
+  // transformers v5 lists each layer's attention; only full attention runs here.
+  if (const nlohmann::json* types = json.Find({"layer_types"})) {
+    if (!types->is_array()) return json.Error("layer_types", "must be a list");
+    for (const nlohmann::json& t : *types) {
+      if (t != "full_attention") {
+        return json.Error("layer_types", absl::StrCat(t.dump(), " is not supported (full_attention only)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteQwen3Config(const ModelConfig& c, nlohmann::ordered_json* json) {
+  (*json)["architectures"] = {"Qwen3ForCausalLM"};
+  (*json)["model_type"] = "qwen3";
+  if (absl::Status s = WriteLlamaLikeConfig(c, json); !s.ok()) return s;
+  (*json)["attention_bias"] = false;
+  (*json)["use_sliding_window"] = false;
+  return absl::OkStatus();
+}
+
+// LFM2 (transformers' Lfm2Config and the older Liquid configs): layer kinds
+// from layer_types or full_attn_idxs, the conv width, and the FFN width after
+// Liquid's auto-adjust (checked against the tensors' shapes by the loader).
+absl::Status ReadLfm2LayerKinds(const HfConfigJson& json, ModelConfig* c) {
+  c->layer_kinds.assign(c->n_layers, LayerKind::kShortConv);
+  std::string_view key;
+  if (const nlohmann::json* types = json.Find({"layer_types"}, &key)) {
+    if (!types->is_array() || static_cast<int>(types->size()) != c->n_layers) {
+      return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
+    }
+    for (int l = 0; l < c->n_layers; ++l) {
+      const nlohmann::json& t = (*types)[l];
+      if (t == "full_attention") {
+        c->layer_kinds[l] = LayerKind::kAttention;
+      } else if (t != "conv") {
+        return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (conv and full_attention are supported)"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  const nlohmann::json* idxs = json.Find({"full_attn_idxs"}, &key);
+  if (idxs == nullptr) return json.Error("layer_types", "is missing, and so is full_attn_idxs: which layers attend?");
+  if (!idxs->is_array()) return json.Error(key, "must be a list of layer indices");
+  for (const nlohmann::json& i : *idxs) {
+    if (!i.is_number_integer() || i.get<int64_t>() < 0 || i.get<int64_t>() >= c->n_layers) {
+      return json.Error(key, absl::StrCat(i.dump(), " is not a layer index in [0, ", c->n_layers, ")"));
+    }
+    c->layer_kinds[i.get<int>()] = LayerKind::kAttention;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLfm2Config(const HfConfigJson& json, ModelConfig* c) {
+  absl::Status s;
+  if (!(s = json.Int({"hidden_size", "block_dim"}, 2, kMaxDim, std::nullopt, &c->dim)).ok()) return s;
+  if (!(s = json.Int({"num_hidden_layers"}, 1, kMaxLayers, std::nullopt, &c->n_layers)).ok()) return s;
+  if (!(s = json.Int({"num_attention_heads", "num_heads"}, 1, c->dim, std::nullopt, &c->n_heads)).ok()) return s;
+  if (!(s = json.Int({"num_key_value_heads"}, 1, c->n_heads, c->n_heads, &c->n_kv_heads)).ok()) return s;
+  if (c->n_heads % c->n_kv_heads != 0 || c->dim % c->n_heads != 0) {
+    return json.Error("num_attention_heads", absl::StrCat(c->n_heads, " must divide hidden_size ", c->dim,
+                                                          " and be a multiple of num_key_value_heads ",
+                                                          c->n_kv_heads));
+  }
+  c->head_dim = c->dim / c->n_heads;
+  if (c->head_dim % 2 != 0) return json.Error("num_attention_heads", "gives an odd head size; RoPE rotates pairs");
+  if (!(s = json.Int({"vocab_size"}, 1, kMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
+  if (!(s = json.Int({"max_position_embeddings"}, 1, kMaxContext, 128000, &c->max_seq_len)).ok()) return s;
+  if (!(s = json.Float({"norm_eps", "block_norm_eps"}, 1e-12, 1, 1e-5, &c->norm_eps)).ok()) return s;
+  if (!(s = json.Float({"rope_theta", "theta", "rope_parameters.rope_theta"}, 1.0 + 1e-6, 1e12, 1000000.0,
+                       &c->rope_theta))
+           .ok()) {
+    return s;
+  }
+  if (!(s = json.Bool({"tie_embedding", "tie_word_embeddings"}, true, &c->tied_embeddings)).ok()) return s;
+  if (!(s = json.Int({"conv_L_cache"}, 2, 64, 3, &c->conv_kernel)).ok()) return s;
+  if (!(s = RequireFalse(json, "conv_bias", "the engine's short convolution has no bias")).ok()) return s;
+  int experts = 0;
+  if (!(s = json.Int({"num_experts"}, 0, 1 << 20, 0, &experts)).ok()) return s;
+  if (experts > 0) return json.Error("num_experts", "mixture-of-experts layers (LFM2-MoE) are not supported");
+  // The FFN width: Liquid's auto-adjust (2/3, an optional multiplier, rounded
+  // up to block_multiple_of), as Lfm2MLP and llama.cpp's converter compute it.
+  int ff = 0, multiple_of = 256;
+  bool auto_adjust = false;
+  float multiplier = 1.0f;
+  if (!(s = json.Int({"block_ff_dim", "intermediate_size"}, 1, kMaxHiddenDim, std::nullopt, &ff)).ok()) return s;
+  if (!(s = json.Bool({"block_auto_adjust_ff_dim"}, false, &auto_adjust)).ok()) return s;
+  if (auto_adjust) {
+    if (!(s = json.Int({"block_multiple_of"}, 1, kMaxHiddenDim, 256, &multiple_of)).ok()) return s;
+    if (!(s = json.Float({"block_ffn_dim_multiplier"}, 1e-3, 1e3, 1.0, &multiplier)).ok()) return s;
+    ff = static_cast<int>(2 * static_cast<int64_t>(ff) / 3);
+    if (json.Find({"block_ffn_dim_multiplier"}) != nullptr) ff = static_cast<int>(multiplier * ff);
+    ff = multiple_of * ((ff + multiple_of - 1) / multiple_of);
+  }
+  c->hidden_dim = ff;
+  c->rope_layout = RopeLayout::kHalves;
+  if (!(s = ReadLfm2LayerKinds(json, c)).ok()) return s;
+  return ReadRopeScaling(json, c);
+}
+
+absl::Status WriteLfm2Config(const ModelConfig& c, nlohmann::ordered_json* json) {
+  nlohmann::ordered_json& j = *json;
+  j["architectures"] = {"Lfm2ForCausalLM"};
+  j["model_type"] = "lfm2";
+  j["hidden_size"] = c.dim;
+  j["num_attention_heads"] = c.n_heads;
+  j["num_key_value_heads"] = c.n_kv_heads;
+  j["num_hidden_layers"] = c.n_layers;
+  j["norm_eps"] = c.norm_eps;
+  j["rope_theta"] = c.rope_theta;
+  j["vocab_size"] = c.vocab_size;
+  j["tie_embedding"] = c.tied_embeddings;
+  nlohmann::ordered_json idxs = nlohmann::ordered_json::array(), types = nlohmann::ordered_json::array();
+  for (int l = 0; l < c.n_layers; ++l) {
+    const bool attention = c.layer_kind(l) == LayerKind::kAttention;
+    if (attention) idxs.push_back(l);
+    types.push_back(attention ? "full_attention" : "conv");
+  }
+  j["full_attn_idxs"] = idxs;
+  j["layer_types"] = types;
+  j["conv_L_cache"] = c.conv_kernel;
+  j["conv_bias"] = false;
+  j["block_ff_dim"] = c.hidden_dim;
+  j["intermediate_size"] = c.hidden_dim;
+  j["block_auto_adjust_ff_dim"] = false;
+  j["block_multiple_of"] = 1;
+  j["max_position_embeddings"] = c.max_seq_len;
+  return c.rope_freq_factors.empty() ? absl::OkStatus()
+                                     : absl::InvalidArgumentError("LFM2 with RoPE scaling has no config.json form");
 }
 
 constexpr HfLayerTensor kLlamaLayer[] = {
@@ -55,6 +193,44 @@ constexpr HfLayerTensor kLlamaLayer[] = {
     {&LayerWeights::w_down, "mlp.down_proj.weight", HfDim::kDim, HfDim::kHidden},
 };
 constexpr std::string_view kRotaryInvFreq[] = {"self_attn.rotary_emb.inv_freq"};
+
+constexpr HfLayerTensor kQwen3Layer[] = {
+    {&LayerWeights::attn_norm, "input_layernorm.weight", HfDim::kOne, HfDim::kDim},
+    {&LayerWeights::wq, "self_attn.q_proj.weight", HfDim::kQ, HfDim::kDim},
+    {&LayerWeights::wk, "self_attn.k_proj.weight", HfDim::kKv, HfDim::kDim},
+    {&LayerWeights::wv, "self_attn.v_proj.weight", HfDim::kKv, HfDim::kDim},
+    {&LayerWeights::wo, "self_attn.o_proj.weight", HfDim::kDim, HfDim::kQ},
+    {&LayerWeights::q_norm, "self_attn.q_norm.weight", HfDim::kOne, HfDim::kHeadDim},
+    {&LayerWeights::k_norm, "self_attn.k_norm.weight", HfDim::kOne, HfDim::kHeadDim},
+    {&LayerWeights::ffn_norm, "post_attention_layernorm.weight", HfDim::kOne, HfDim::kDim},
+    {&LayerWeights::w_gate, "mlp.gate_proj.weight", HfDim::kHidden, HfDim::kDim},
+    {&LayerWeights::w_up, "mlp.up_proj.weight", HfDim::kHidden, HfDim::kDim},
+    {&LayerWeights::w_down, "mlp.down_proj.weight", HfDim::kDim, HfDim::kHidden},
+};
+
+// transformers' modeling_lfm2.py names (the final norm is model.embedding_norm).
+constexpr HfLayerTensor kLfm2Layer[] = {
+    {&LayerWeights::attn_norm, "operator_norm.weight", HfDim::kOne, HfDim::kDim},
+    {&LayerWeights::conv_in, "conv.in_proj.weight", HfDim::kThreeDim, HfDim::kDim, HfHeadRows::kNone,
+     HfLayers::kShortConv},
+    {&LayerWeights::conv_kernel, "conv.conv.weight", HfDim::kDim, HfDim::kConvWidth, HfHeadRows::kNone,
+     HfLayers::kShortConv, /*unit_middle_dim=*/true},
+    {&LayerWeights::conv_out, "conv.out_proj.weight", HfDim::kDim, HfDim::kDim, HfHeadRows::kNone,
+     HfLayers::kShortConv},
+    {&LayerWeights::wq, "self_attn.q_proj.weight", HfDim::kQ, HfDim::kDim, HfHeadRows::kNone, HfLayers::kAttention},
+    {&LayerWeights::wk, "self_attn.k_proj.weight", HfDim::kKv, HfDim::kDim, HfHeadRows::kNone, HfLayers::kAttention},
+    {&LayerWeights::wv, "self_attn.v_proj.weight", HfDim::kKv, HfDim::kDim, HfHeadRows::kNone, HfLayers::kAttention},
+    {&LayerWeights::wo, "self_attn.out_proj.weight", HfDim::kDim, HfDim::kQ, HfHeadRows::kNone,
+     HfLayers::kAttention},
+    {&LayerWeights::q_norm, "self_attn.q_layernorm.weight", HfDim::kOne, HfDim::kHeadDim, HfHeadRows::kNone,
+     HfLayers::kAttention},
+    {&LayerWeights::k_norm, "self_attn.k_layernorm.weight", HfDim::kOne, HfDim::kHeadDim, HfHeadRows::kNone,
+     HfLayers::kAttention},
+    {&LayerWeights::ffn_norm, "ffn_norm.weight", HfDim::kOne, HfDim::kDim},
+    {&LayerWeights::w_gate, "feed_forward.w1.weight", HfDim::kHidden, HfDim::kDim},
+    {&LayerWeights::w_up, "feed_forward.w3.weight", HfDim::kHidden, HfDim::kDim},
+    {&LayerWeights::w_down, "feed_forward.w2.weight", HfDim::kDim, HfDim::kHidden},
+};
 
 const HfArchitecture kArchitectures[] = {
     {
@@ -71,6 +247,31 @@ const HfArchitecture kArchitectures[] = {
         .ignored_layer_tensors = kRotaryInvFreq,
         .qk_rows_from_rotate_half = true,
     },
+    {
+        .class_name = "Qwen3ForCausalLM",
+        .model_type = "qwen3",
+        .engine_arch = Architecture::kQwen3,
+        .read_config = ReadQwen3Config,
+        .write_config = WriteQwen3Config,
+        .embedding = "model.embed_tokens.weight",
+        .final_norm = "model.norm.weight",
+        .lm_head = "lm_head.weight",
+        .layer_prefix = "model.layers.",
+        .layer_tensors = kQwen3Layer,
+        .ignored_layer_tensors = kRotaryInvFreq,
+    },
+    {
+        .class_name = "Lfm2ForCausalLM",
+        .model_type = "lfm2",
+        .engine_arch = Architecture::kLfm2,
+        .read_config = ReadLfm2Config,
+        .write_config = WriteLfm2Config,
+        .embedding = "model.embed_tokens.weight",
+        .final_norm = "model.embedding_norm.weight",
+        .lm_head = "lm_head.weight",
+        .layer_prefix = "model.layers.",
+        .layer_tensors = kLfm2Layer,
+    },
 };
 
 }  // namespace
@@ -84,8 +285,19 @@ int64_t HfDimSize(HfDim d, const ModelConfig& c) {
     case HfDim::kKv: return static_cast<int64_t>(c.n_kv_heads) * c.head_dim;
     case HfDim::kVocab: return c.vocab_size;
     case HfDim::kHeadDim: return c.head_dim;
+    case HfDim::kThreeDim: return 3 * static_cast<int64_t>(c.dim);
+    case HfDim::kConvWidth: return c.conv_kernel;
   }
   return 0;
+}
+
+bool HfLayerHolds(const HfLayerTensor& t, const ModelConfig& c, int layer) {
+  switch (t.layers) {
+    case HfLayers::kAll: return true;
+    case HfLayers::kAttention: return c.layer_kind(layer) == LayerKind::kAttention;
+    case HfLayers::kShortConv: return c.layer_kind(layer) == LayerKind::kShortConv;
+  }
+  return false;
 }
 
 int64_t RotateHalfRowOf(int64_t adjacent_row, int head_dim) {
@@ -158,28 +370,14 @@ absl::Status ReadRopeScaling(const HfConfigJson& json, ModelConfig* c) {
   if (high <= low) {
     return params.Error("high_freq_factor", absl::StrCat(high, " must be greater than low_freq_factor ", low));
   }
-  // transformers' _compute_llama3_parameters, as a divisor of each pair's
-  // frequency: long wavelengths are slowed by `factor`, short ones kept, and
-  // the band between blends the two.
-  const double low_wavelen = original / static_cast<double>(low);
-  const double high_wavelen = original / static_cast<double>(high);
-  const int half = c->head_dim / 2;
-  for (int j = 0; j < half; ++j) {
-    const double freq = 1.0 / std::pow(static_cast<double>(c->rope_theta), 2.0 * j / c->head_dim);
-    const double wavelen = 2 * std::numbers::pi / freq;
-    double divisor = 1.0;
-    if (wavelen > low_wavelen) {
-      divisor = factor;
-    } else if (wavelen >= high_wavelen) {
-      const double smooth = (original / wavelen - low) / (high - low);
-      divisor = 1.0 / ((1 - smooth) / factor + smooth);
-    }
-    c->rope_freq_factors.push_back(static_cast<float>(divisor));
-  }
+  // transformers' _compute_llama3_parameters as divisors of each pair's
+  // frequency (what llama.cpp's converter writes as rope_freqs.weight).
+  c->rope_freq_factors = Llama3RopeFactors(c->rope_theta, c->head_dim, factor, low, high, original);
+  c->llama3_rope_scaling = ModelConfig::Llama3RopeScaling{factor, low, high, original};
   return absl::OkStatus();
 }
 
-void WriteLlamaLikeConfig(const ModelConfig& c, nlohmann::ordered_json* json) {
+absl::Status WriteLlamaLikeConfig(const ModelConfig& c, nlohmann::ordered_json* json) {
   nlohmann::ordered_json& j = *json;
   j["hidden_size"] = c.dim;
   j["intermediate_size"] = c.hidden_dim;
@@ -193,6 +391,19 @@ void WriteLlamaLikeConfig(const ModelConfig& c, nlohmann::ordered_json* json) {
   j["rope_theta"] = c.rope_theta;
   j["hidden_act"] = "silu";
   j["tie_word_embeddings"] = c.tied_embeddings;
+  if (c.llama3_rope_scaling) {
+    const ModelConfig::Llama3RopeScaling& r = *c.llama3_rope_scaling;
+    j["rope_scaling"] = {{"rope_type", "llama3"},
+                         {"factor", r.factor},
+                         {"low_freq_factor", r.low_freq_factor},
+                         {"high_freq_factor", r.high_freq_factor},
+                         {"original_max_position_embeddings", r.original_context}};
+  } else if (!c.rope_freq_factors.empty()) {
+    return absl::InvalidArgumentError(
+        "RoPE frequency factors without their llama3 rope_scaling parameters (a GGUF's rope_freqs.weight) have "
+        "no config.json form");
+  }
+  return absl::OkStatus();
 }
 
 std::span<const HfArchitecture> HfArchitectures() { return kArchitectures; }

@@ -37,20 +37,30 @@ enum class HfDim {
   kKv,      // n_kv_heads * head_dim
   kVocab,
   kHeadDim,
+  kThreeDim,   // 3 x hidden size (LFM2's conv in_proj: B, C and x)
+  kConvWidth,  // the short convolution's width (LFM2's conv_L_cache)
 };
 int64_t HfDimSize(HfDim d, const ModelConfig& c);
 
 // Which rows of a projection are permuted for rotate-half RoPE (per head).
 enum class HfHeadRows { kNone, kQueryHeads, kKeyHeads };
 
-// One weight of every layer: its LayerWeights field and its name after
-// "<layer_prefix>N.", with its [rows][cols] shape.
+// Which layers hold a tensor (hybrid models have layers of several kinds).
+enum class HfLayers { kAll, kAttention, kShortConv };
+
+// One weight of a layer: its LayerWeights field and its name after
+// "<layer_prefix>N.", with its [rows][cols] shape ([rows][1][cols] stored
+// with `unit_middle_dim`: a Conv1d kernel).
 struct HfLayerTensor {
   TensorView LayerWeights::*field;
   std::string_view name;
   HfDim rows, cols;
   HfHeadRows head_rows = HfHeadRows::kNone;
+  HfLayers layers = HfLayers::kAll;
+  bool unit_middle_dim = false;
 };
+// Whether layer `layer` of `c` holds `t`.
+bool HfLayerHolds(const HfLayerTensor& t, const ModelConfig& c, int layer);
 
 struct HfArchitecture {
   std::string_view class_name;  // config.json "architectures": "LlamaForCausalLM"
@@ -92,10 +102,11 @@ int64_t RotateHalfRowOf(int64_t adjacent_row, int head_dim);
 // shared by the decoder-only architectures; each entry's read_config starts here.
 absl::Status ReadLlamaLikeConfig(const HfConfigJson& json, bool tie_default, ModelConfig* c);
 // rope_scaling / rope_parameters: none, "default" or "llama3" (into
-// c->rope_freq_factors); anything else is refused naming the field.
+// c->rope_freq_factors and c->llama3_rope_scaling); anything else is refused
+// naming the field.
 absl::Status ReadRopeScaling(const HfConfigJson& json, ModelConfig* c);
-// The common fields back, as transformers writes them.
-void WriteLlamaLikeConfig(const ModelConfig& c, nlohmann::ordered_json* json);
+// The common fields back, as transformers writes them (rope_scaling too).
+absl::Status WriteLlamaLikeConfig(const ModelConfig& c, nlohmann::ordered_json* json);
 
 }  // namespace doomscope::engine
 

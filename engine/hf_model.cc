@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/hf_json.h"
+#include "engine/weight_check.h"
 #include "engine/weight_storage.h"
 
 namespace doomscope::engine {
@@ -28,6 +29,8 @@ const char* DimName(HfDim d) {
     case HfDim::kKv: return "num_key_value_heads x head_dim";
     case HfDim::kVocab: return "vocab_size";
     case HfDim::kHeadDim: return "head_dim";
+    case HfDim::kThreeDim: return "3 x hidden_size";
+    case HfDim::kConvWidth: return "conv_L_cache";
   }
   return "?";
 }
@@ -41,7 +44,8 @@ class WeightsBuilder {
   absl::StatusOr<HfModel> Build();
 
  private:
-  absl::Status Take(const std::string& name, HfDim rows, HfDim cols, HfHeadRows head_rows, TensorView* out);
+  absl::Status Take(const std::string& name, HfDim rows, HfDim cols, HfHeadRows head_rows, TensorView* out,
+                    bool unit_middle_dim = false);
   // A tensor the checkpoint has that nothing took, unless the table allows it.
   absl::Status CheckNothingLeft(const std::string& lm_head_if_ignored) const;
 
@@ -53,7 +57,7 @@ class WeightsBuilder {
 };
 
 absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim cols_dim, HfHeadRows head_rows,
-                                  TensorView* out) {
+                                  TensorView* out, bool unit_middle_dim) {
   const SafetensorsTensor* t = checkpoint_.Find(name);
   if (t == nullptr) {
     return absl::NotFoundError(absl::StrCat(checkpoint_.source(), ": tensor '", name, "' is missing (",
@@ -70,6 +74,7 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
   const int64_t rows = HfDimSize(rows_dim, config_), cols = HfDimSize(cols_dim, config_);
   std::vector<uint64_t> want = {static_cast<uint64_t>(rows), static_cast<uint64_t>(cols)};
   if (rows_dim == HfDim::kOne) want = {static_cast<uint64_t>(cols)};
+  if (unit_middle_dim) want.insert(want.begin() + 1, 1);
   if (t->shape != want) {
     return absl::InvalidArgumentError(
         absl::StrCat(file, ": tensor '", name, "' has shape [", absl::StrJoin(t->shape, ", "),
@@ -90,6 +95,9 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
     data = copy.data();
   }
   *out = TensorView{*dtype, rows, cols, data};
+  if (absl::Status s = CheckTensorFinite(*out, name); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ": ", s.message()));
+  }
   return absl::OkStatus();
 }
 
@@ -132,8 +140,12 @@ absl::StatusOr<HfModel> WeightsBuilder::Build() {
   w.layers.resize(config_.n_layers);
   for (int i = 0; i < config_.n_layers; ++i) {
     const std::string prefix = absl::StrCat(std::string(arch_.layer_prefix), i, ".");
+    w.layers[i].kind = config_.layer_kind(i);
     for (const HfLayerTensor& t : arch_.layer_tensors) {
-      if (!(s = Take(prefix + std::string(t.name), t.rows, t.cols, t.head_rows, &(w.layers[i].*t.field))).ok()) {
+      if (!HfLayerHolds(t, config_, i)) continue;
+      if (!(s = Take(prefix + std::string(t.name), t.rows, t.cols, t.head_rows, &(w.layers[i].*t.field),
+                     t.unit_middle_dim))
+               .ok()) {
         return s;
       }
     }

@@ -32,6 +32,8 @@ absl::Status WriteSynthHfFolder(const ModelConfig& config, DType dtype, uint64_t
   if (!gguf.ok()) return gguf.status();
   absl::StatusOr<ModelWeights> weights = ModelWeightsFromGguf(*gguf);
   if (!weights.ok()) return weights.status();
+  // A GGUF holds Llama 3's frequency factors only; config.json wants their parameters.
+  weights->config.llama3_rope_scaling = config.llama3_rope_scaling;
   const TokenizerVocab vocab = SynthVocab(config.vocab_size);
   HfWriteOptions options;
   options.tokenizer_json = tokenizer_json;

@@ -33,9 +33,10 @@ const char* TorchDTypeName(DType t) {
   return "?";
 }
 
-// Adds `view` as tensor `name`, rows reordered for rotate-half RoPE when `head_dim` > 0.
+// Adds `view` as tensor `name`, rows reordered for rotate-half RoPE when
+// `head_dim` > 0, stored [rows][1][cols] with `unit_middle_dim` (a Conv1d kernel).
 absl::Status AddView(SafetensorsWriter& w, const std::string& name, const TensorView& view, bool one_dimensional,
-                     int head_dim) {
+                     int head_dim, bool unit_middle_dim = false) {
   const std::optional<std::string_view> dtype = SafetensorsNameOf(view.dtype);
   if (!dtype) {
     return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' is ", DTypeName(view.dtype),
@@ -43,6 +44,7 @@ absl::Status AddView(SafetensorsWriter& w, const std::string& name, const Tensor
   }
   std::vector<uint64_t> shape = {static_cast<uint64_t>(view.rows), static_cast<uint64_t>(view.cols)};
   if (one_dimensional) shape = {static_cast<uint64_t>(view.rows * view.cols)};
+  if (unit_middle_dim) shape.insert(shape.begin() + 1, 1);
   return w.AddTensor(name, std::string(*dtype), std::move(shape), [view, head_dim](std::span<std::byte> out) {
     const size_t row_bytes = DTypeBytes(view.dtype, static_cast<size_t>(view.cols));
     for (int64_t r = 0; r < view.rows; ++r) {
@@ -61,9 +63,11 @@ absl::Status AddWeights(const HfArchitecture& arch, const ModelWeights& w, Safet
   }
   for (size_t i = 0; i < w.layers.size(); ++i) {
     for (const HfLayerTensor& t : arch.layer_tensors) {
+      if (!HfLayerHolds(t, w.config, static_cast<int>(i))) continue;
       const bool permute = arch.qk_rows_from_rotate_half && t.head_rows != HfHeadRows::kNone;
       const std::string name = absl::StrCat(std::string(arch.layer_prefix), i, ".", std::string(t.name));
-      if (!(s = AddView(out, name, w.layers[i].*t.field, t.rows == HfDim::kOne, permute ? w.config.head_dim : 0))
+      if (!(s = AddView(out, name, w.layers[i].*t.field, t.rows == HfDim::kOne, permute ? w.config.head_dim : 0,
+                        t.unit_middle_dim))
                .ok()) {
         return s;
       }
@@ -134,9 +138,6 @@ absl::Status WriteHfFolder(const ModelWeights& w, const HfWriteOptions& options,
   const HfArchitecture* arch = HfArchitectureFor(w.config.arch);
   if (arch == nullptr) {
     return absl::InvalidArgumentError("this architecture has no Hugging Face form in the table (hf_architectures.cc)");
-  }
-  if (!w.config.rope_freq_factors.empty()) {
-    return absl::InvalidArgumentError("a model with RoPE frequency factors cannot be written as an HF folder yet");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);

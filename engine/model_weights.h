@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -93,9 +94,19 @@ struct ModelConfig {
   // Width of the short convolution (LFM2's l_cache, 3); 0 when no layer is kShortConv.
   int conv_kernel = 0;
   // Llama 3 RoPE scaling: the angle of rotary pair j is divided by
-  // rope_freq_factors[j] (head_dim / 2 entries, as GGUF's rope_freqs.weight);
-  // empty for none.
+  // rope_freq_factors[j] (head_dim / 2 entries, as GGUF's rope_freqs.weight;
+  // long wavelengths slowed for a longer context); empty for none.
   std::vector<float> rope_freq_factors;
+  // The "llama3" rope_scaling parameters the factors came from, when known
+  // (config.json, synth shapes; a GGUF holds only the factors), so a
+  // config.json can be written back.
+  struct Llama3RopeScaling {
+    float factor = 0;
+    float low_freq_factor = 0;
+    float high_freq_factor = 0;
+    int original_context = 0;
+  };
+  std::optional<Llama3RopeScaling> llama3_rope_scaling;
   // Rotary dimensions: only the first rope_dims of each head rotate (Qwen3.5:
   // 64 of 256, frequencies over rope_dims); 0 means head_dim.
   int rope_dims = 0;

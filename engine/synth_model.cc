@@ -268,6 +268,7 @@ const std::vector<SynthShape>& SynthShapes() {
     auto llama3 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int vocab, int ctx, float factor) {
       ModelConfig c = make(dim, hidden, layers, heads, kv_heads, vocab, ctx, 500000.0f, true);
       c.rope_freq_factors = Llama3RopeFactors(c.rope_theta, c.head_dim, factor, 1.0f, 4.0f, 8192);
+      c.llama3_rope_scaling = ModelConfig::Llama3RopeScaling{factor, 1.0f, 4.0f, 8192};
       return c;
     };
     return new std::vector<SynthShape>{

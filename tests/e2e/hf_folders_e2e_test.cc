@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "results/json/json.h"
+#include "results/json/jsonl.h"
 #include "results/run_dir.h"
 #include "tests/test_support.h"
 
@@ -236,6 +237,41 @@ TEST(HfFoldersE2eTest, BadFoldersExitTwoFromEveryCommand) {
   testing::CommandResult g = RunDoomscope(absl::StrCat("generate --model ", dir, " --prompt hi"));
   EXPECT_EQ(g.exit_code, 2) << g.err;
   EXPECT_NE(g.err.find("needs tokenizer.json"), std::string::npos) << g.err;
+}
+
+// The LFM2 stage folders (gated short convolutions + attention, trained
+// weights): examples/lfm2-stages-a.textproto reproduces the folder README's
+// table exactly, since every greedy continuation is reference_greedy.jsonl's.
+TEST(HfFoldersE2eTest, Lfm2StagesSuiteReproducesTheReadmeTableNoAsan) {
+  const std::string dir = MakeTempDir("lfm2-stages");
+  testing::CommandResult r =
+      RunDoomscope(absl::StrCat("run --suite ", ExampleSuite("lfm2-stages-a.textproto", dir), " --out ", dir, "/out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto contents = results::LoadRunDir(dir + "/out");
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  std::map<std::string, std::vector<int32_t>> reference;  // "stage/id" -> tokens
+  absl::Status read = json::ReadJsonl(
+      SharedPath("models/lfm2-stages-a/reference_greedy.jsonl"), [&](int, json::Value v) -> absl::Status {
+        std::vector<int32_t>& tokens =
+            reference[absl::StrCat(v.Find("stage")->as_string(), "/", v.Find("id")->as_int())];
+        for (const json::Value& t : v.Find("tokens")->as_array()) tokens.push_back(static_cast<int32_t>(t.as_int()));
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(read.ok()) << read;
+  ASSERT_EQ(reference.size(), 512u);
+  std::map<std::string, int> loops, samples;
+  for (const SampleRecord& rec : contents->records) {
+    ++samples[rec.checkpoint()];
+    loops[rec.checkpoint()] += rec.findings().verdict().doom_loop();
+    const auto ref = reference.find(absl::StrCat(rec.checkpoint(), "/", rec.item_id()));
+    ASSERT_NE(ref, reference.end()) << rec.checkpoint() << " prompt " << rec.item_id();
+    EXPECT_EQ(std::vector<int32_t>(rec.tokens().begin(), rec.tokens().end()), ref->second)
+        << rec.checkpoint() << " prompt " << rec.item_id();
+  }
+  // ../shared/models/lfm2-stages-a/README.md: 0.031 (4), 0.062 (8), 0.000, 0.000 of 128.
+  EXPECT_EQ(samples, (std::map<std::string, int>{{"dpo", 128}, {"pretrain", 128}, {"rl", 128}, {"sft", 128}}));
+  EXPECT_EQ(loops, (std::map<std::string, int>{{"dpo", 0}, {"pretrain", 4}, {"rl", 0}, {"sft", 8}}));
+  EXPECT_NE(r.out.find("pretrain"), std::string::npos) << r.out;
 }
 
 }  // namespace
