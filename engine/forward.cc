@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/forward_attention.h"
+#include "engine/forward_gated_delta.h"
 #include "engine/forward_shortconv.h"
 
 namespace doomscope::engine {
@@ -61,7 +62,21 @@ absl::Status CheckConfig(const ModelWeights& weights) {
     return absl::InvalidArgumentError(
         absl::StrCat("model config: ", c.layer_kinds.size(), " layer kinds for ", c.n_layers, " layers"));
   }
-  if (c.attention_layers() < c.n_layers && (c.conv_kernel < 2 || c.conv_kernel > 64)) {
+  bool short_conv = false, gated_delta = false;
+  for (int l = 0; l < c.n_layers; ++l) {
+    short_conv |= c.layer_kind(l) == LayerKind::kShortConv;
+    gated_delta |= c.layer_kind(l) == LayerKind::kGatedDelta;
+  }
+  if (gated_delta) {
+    if (absl::Status s = ValidateGatedDeltaShape(GatedDeltaShapeOf(c)); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("model config: ", s.message()));
+    }
+  }
+  if (c.rope_dims < 0 || c.rope_dims > c.head_dim || c.rope_dims % 2 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model config: rope_dims ", c.rope_dims, " must be even and in [0, head_dim ", c.head_dim, "]"));
+  }
+  if (short_conv && (c.conv_kernel < 2 || c.conv_kernel > 64)) {
     return absl::InvalidArgumentError(
         absl::StrCat("model config: conv_kernel ", c.conv_kernel, " is outside [2, 64]"));
   }
@@ -93,7 +108,7 @@ absl::Status CheckLayer(const ModelConfig& c, int l, const LayerWeights& L) {
   };
   switch (L.kind) {
     case LayerKind::kAttention:
-      check(CheckMatrix(L.wq, q_dim, c.dim, p + "wq"));
+      check(CheckMatrix(L.wq, c.attention_output_gate ? 2 * q_dim : q_dim, c.dim, p + "wq"));
       check(CheckMatrix(L.wk, kv_dim, c.dim, p + "wk"));
       check(CheckMatrix(L.wv, kv_dim, c.dim, p + "wv"));
       check(CheckMatrix(L.wo, c.dim, q_dim, p + "wo"));
@@ -113,6 +128,22 @@ absl::Status CheckLayer(const ModelConfig& c, int l, const LayerWeights& L) {
                                                       "; the convolution kernel must be F32")));
       }
       break;
+    case LayerKind::kGatedDelta: {
+      const GatedDeltaShape d = GatedDeltaShapeOf(c);
+      check(CheckMatrix(L.ssm_qkv, d.conv_channels(), c.dim, p + "ssm_qkv"));
+      check(CheckMatrix(L.ssm_gate, d.value_dim(), c.dim, p + "ssm_gate"));
+      check(CheckMatrix(L.ssm_alpha, d.num_v_heads, c.dim, p + "ssm_alpha"));
+      check(CheckMatrix(L.ssm_beta, d.num_v_heads, c.dim, p + "ssm_beta"));
+      check(CheckMatrix(L.ssm_conv, d.conv_channels(), d.conv_kernel, p + "ssm_conv"));
+      check(CheckVector(L.ssm_a, d.num_v_heads, p + "ssm_a"));
+      check(CheckVector(L.ssm_dt_bias, d.num_v_heads, p + "ssm_dt_bias"));
+      check(CheckVector(L.ssm_norm, d.head_v_dim, p + "ssm_norm"));
+      check(CheckMatrix(L.ssm_out, c.dim, d.value_dim(), p + "ssm_out"));
+      if (s.ok() && L.ssm_conv.dtype == DType::kQ8_0) {
+        check(absl::InvalidArgumentError(absl::StrCat(p, "ssm_conv is Q8_0; the conv weight must be a float type")));
+      }
+      break;
+    }
   }
   check(CheckVector(L.ffn_norm, c.dim, p + "ffn_norm"));
   check(CheckMatrix(L.w_gate, c.hidden_dim, c.dim, p + "w_gate"));
@@ -160,6 +191,9 @@ Transformer::Transformer(const ModelWeights& weights, const kernels::KernelTable
       case LayerKind::kShortConv:
         mixers_.push_back(std::make_unique<ShortConvMixer>(c, k, l, L));
         break;
+      case LayerKind::kGatedDelta:
+        mixers_.push_back(std::make_unique<GatedDeltaMixer>(c, k, l, L));
+        break;
     }
     ffns_.emplace_back(c, k, L);
   }
@@ -170,7 +204,12 @@ Transformer::Transformer(const ModelWeights& weights, const kernels::KernelTable
 void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_pos) {
   const ModelConfig& c = config();
   const size_t r = static_cast<size_t>(rows);
-  const bool attention = c.attention_layers() > 0, conv = c.attention_layers() < c.n_layers;
+  const bool attention = c.attention_layers() > 0;
+  bool conv = false, gated_delta = false;
+  for (int l = 0; l < c.n_layers; ++l) {
+    conv |= c.layer_kind(l) == LayerKind::kShortConv;
+    gated_delta |= c.layer_kind(l) == LayerKind::kGatedDelta;
+  }
   const size_t q_dim = static_cast<size_t>(c.n_heads) * c.head_dim;
   const size_t kv_dim = static_cast<size_t>(c.n_kv_heads) * c.head_dim;
   StepBuffers& b = buffers_;
@@ -180,6 +219,18 @@ void Transformer::EnsureBuffers(int rows, int logit_rows, int threads, int max_p
     Grow(b.k, r * kv_dim);
     Grow(b.v, r * kv_dim);
     Grow(b.att, r * q_dim);
+    if (c.attention_output_gate) Grow(b.q_gate, r * 2 * q_dim);
+  }
+  if (gated_delta) {
+    const GatedDeltaShape d = GatedDeltaShapeOf(c);
+    Grow(b.dn_qkv, r * d.conv_channels());
+    Grow(b.dn_conv, r * d.conv_channels());
+    Grow(b.dn_z, r * d.value_dim());
+    Grow(b.dn_y, r * d.value_dim());
+    Grow(b.dn_a, r * d.num_v_heads);
+    Grow(b.dn_b, r * d.num_v_heads);
+    if (static_cast<int>(b.dn_scratch.size()) < threads) b.dn_scratch.resize(threads);
+    for (int t = 0; t < threads; ++t) Grow(b.dn_scratch[t], GatedDeltaMixer::ScratchFloats(c));
   }
   if (conv) {
     Grow(b.bcx, r * 3 * c.dim);

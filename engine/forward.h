@@ -1,7 +1,7 @@
 // The forward pass: a model is a table of layers, each a mixer chosen by its
-// LayerKind (grouped-query attention, or LFM2's gated short convolution)
-// followed by the feed-forward block, between the token embedding and the
-// classifier.
+// LayerKind (grouped-query attention, LFM2's gated short convolution, or
+// Qwen3.5's Gated DeltaNet) followed by the feed-forward block, between the
+// token embedding and the classifier.
 //
 // One Step runs any mix of rows through the model at once: a row is one token
 // of one sequence at one position, so a step can hold the whole prompt of one

@@ -1,6 +1,7 @@
 #include "engine/forward_attention.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "engine/kv_attention16.h"
@@ -48,8 +49,15 @@ void AttentionMixer::ProjectHeads(const StepContext& s, const float* xb, int tid
     const int h1 = std::min(u1 - first_unit[m], heads_of[m]);
     if (h0 >= h1) continue;
     const bool is_q = m == 0, is_k = m == 1;
-    float* out = is_q ? s.buffers->q.data() : is_k ? s.buffers->k.data() : s.buffers->v.data();
-    const int width = is_q ? q_dim_ : kv_dim_;
+    // With an output gate, Q's product holds each head's query then its gate
+    // (2 * hd rows a head) in q_gate; the query part is then copied to q.
+    const bool gated_q = is_q && c.attention_output_gate;
+    const int rows_per_head = gated_q ? 2 * hd : hd;
+    float* out = gated_q ? s.buffers->q_gate.data()
+                 : is_q  ? s.buffers->q.data()
+                 : is_k  ? s.buffers->k.data()
+                         : s.buffers->v.data();
+    const int width = is_q ? (gated_q ? 2 * q_dim_ : q_dim_) : kv_dim_;
     kernels::MatmulArgs a;
     a.w = is_q ? w_.wq : is_k ? w_.wk : w_.wv;
     a.packed = (is_q ? wq_ : is_k ? wk_ : wv_).data();
@@ -58,14 +66,19 @@ void AttentionMixer::ProjectHeads(const StepContext& s, const float* xb, int tid
     a.n_rows = n;
     a.y = out;
     a.ldy = width;
-    a.row_begin = static_cast<int64_t>(h0) * hd;
-    a.row_end = static_cast<int64_t>(h1) * hd;
+    a.row_begin = static_cast<int64_t>(h0) * rows_per_head;
+    a.row_end = static_cast<int64_t>(h1) * rows_per_head;
     s.kernels->matmul(a);
     const std::vector<float>& norm = is_q ? q_norm_ : k_norm_;
     for (int head = h0; head < h1; ++head) {
       for (int i = 0; i < n; ++i) {
         const StepRow& row = s.rows[i];
-        float* h = out + static_cast<size_t>(i) * width + head * hd;
+        float* h = out + static_cast<size_t>(i) * width + head * rows_per_head;
+        if (gated_q) {
+          float* q = s.buffers->q.data() + static_cast<size_t>(i) * q_dim_ + head * hd;
+          std::memcpy(q, h, sizeof(float) * hd);
+          h = q;
+        }
         if (!is_q && !is_k) {
           s.cache->StoreValue(row.slot, layer_, head, row.pos, h);
           continue;
@@ -121,11 +134,18 @@ void AttentionMixer::Attend(const StepContext& s, int tid, int nthreads) const {
     float* out = s.buffers->att.data() + static_cast<size_t>(i) * q_dim_ + h0 * hd;
     if (cache.dtype() != DType::kF32) {
       AttendGroup16(*s.kernels, cache.dtype(), q, heads_per_task, keys, values, n_pos, hd, scores, out);
-      continue;
+    } else {
+      for (int h = 0; h < heads_per_task; ++h) {
+        s.kernels->attention_head(q + h * hd, reinterpret_cast<const float*>(keys),
+                                  reinterpret_cast<const float*>(values), hd, n_pos, hd, scores, out + h * hd);
+      }
     }
-    for (int h = 0; h < heads_per_task; ++h) {
-      s.kernels->attention_head(q + h * hd, reinterpret_cast<const float*>(keys),
-                                reinterpret_cast<const float*>(values), hd, n_pos, hd, scores, out + h * hd);
+    if (c.attention_output_gate) {
+      // out *= sigmoid(gate), the gate rows right after each head's query rows.
+      const float* gate = s.buffers->q_gate.data() + static_cast<size_t>(i) * 2 * q_dim_ + 2 * h0 * hd + hd;
+      for (int h = 0; h < heads_per_task; ++h) {
+        for (int d = 0; d < hd; ++d) out[h * hd + d] *= 1.0f / (1.0f + std::exp(-gate[2 * h * hd + d]));
+      }
     }
   }
 }
@@ -135,7 +155,7 @@ size_t AttentionMixer::MatrixBytes() const {
 }
 
 int64_t AttentionMixer::MatrixMacsPerToken() const {
-  return static_cast<int64_t>(config_.dim) * (2 * q_dim_ + 2 * kv_dim_);
+  return static_cast<int64_t>(config_.dim) * ((config_.attention_output_gate ? 3 : 2) * q_dim_ + 2 * kv_dim_);
 }
 
 int64_t AttentionMixer::PositionMacs(int pos) const {

@@ -1,7 +1,9 @@
 // Grouped-query attention of one layer: Q, K and V products, the optional
-// per-head RMSNorm of queries and keys (Qwen3, LFM2) before RoPE, the keys and
-// values written to the KV cache, attention over each row's past, and the
-// output product added to the residual stream.
+// per-head RMSNorm of queries and keys (Qwen3, LFM2, Qwen3.5) before RoPE, the
+// keys and values written to the KV cache, attention over each row's past,
+// optionally gated per element by sigmoid of a second half of Q's product
+// (Qwen3.5's attention_output_gate), and the output product added to the
+// residual stream.
 #ifndef DOOMSCOPE_ENGINE_FORWARD_ATTENTION_H_
 #define DOOMSCOPE_ENGINE_FORWARD_ATTENTION_H_
 

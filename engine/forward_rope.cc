@@ -27,7 +27,7 @@ std::vector<float> Llama3RopeFactors(float theta, int head_dim, float factor, fl
 }
 
 RopeTable::RopeTable(const ModelConfig& config)
-    : head_dim_(config.head_dim),
+    : head_dim_(config.rope_dims > 0 ? config.rope_dims : config.head_dim),
       theta_(config.rope_theta),
       layout_(config.rope_layout),
       freq_factors_(config.rope_freq_factors) {}

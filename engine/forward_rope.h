@@ -2,7 +2,9 @@
 // computed as llama2.c's run.c does (freq_j = 1 / theta^(2j / head_dim), angle
 // = pos * freq_j, in float32), optionally divided by Llama 3's per-pair
 // frequency factors, and applied to adjacent pairs (llama2.c, GGUF "llama") or
-// to the two halves of a head (NeoX: Qwen3, LFM2, Hugging Face Llama).
+// to the two halves of a head (NeoX: Qwen3, LFM2, Hugging Face Llama). With
+// ModelConfig::rope_dims (partial rotary, Qwen3.5), only the first rope_dims
+// values of a head rotate, as a head of that size would; the rest pass.
 #ifndef DOOMSCOPE_ENGINE_FORWARD_ROPE_H_
 #define DOOMSCOPE_ENGINE_FORWARD_ROPE_H_
 
@@ -29,7 +31,7 @@ class RopeTable {
   void Apply(float* head, int pos) const;
 
  private:
-  int head_dim_;
+  int head_dim_;  // the rotated dimensions (rope_dims, or the whole head)
   float theta_;
   RopeLayout layout_;
   std::vector<float> freq_factors_;  // empty: none

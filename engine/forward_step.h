@@ -1,5 +1,5 @@
 // What the layer blocks of the forward pass share during one step: the rows,
-// the residual stream, the activation buffers, the KV cache and conv state,
+// the residual stream, the activation buffers, the KV cache and recurrent state,
 // the kernels and the barrier. Every thread of a step runs every block with
 // its own `tid`; a block does its share of each stage and crosses the barrier
 // wherever the next stage reads values another thread wrote.
@@ -34,11 +34,17 @@ struct StepRow {
 struct StepBuffers {
   std::vector<float> x;             // the residual stream, [rows][dim]
   std::vector<float> q, k, v, att;  // attention: [rows][q_dim], [rows][kv_dim] x2, [rows][q_dim]
+  std::vector<float> q_gate;        // gated attention: Q's product, [rows][2 * q_dim]
   std::vector<float> bcx, conv_y;   // short convolution: [rows][3 * dim], [rows][dim]
+  // Gated DeltaNet (C conv channels, V = Hv * dv): the products [rows][C],
+  // [rows][V], [rows][Hv] x2, the conv's output planes [rows * C], the gated
+  // outputs [rows][V].
+  std::vector<float> dn_qkv, dn_z, dn_a, dn_b, dn_conv, dn_y;
   std::vector<float> hb, hb2;       // feed-forward: [rows][hidden_dim] x2
   // Per thread: normalized rows (each thread normalizes every row it needs,
   // which costs less than a barrier), and attention scores ([group][positions]).
   std::vector<std::vector<float>> xb, scores;
+  std::vector<std::vector<float>> dn_scratch;  // per thread: GatedDeltaMixer::ScratchFloats
 };
 
 struct StepContext {

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/forward_gated_delta.h"
 #include "engine/weight_check.h"
 
 namespace doomscope::engine {
@@ -58,6 +59,13 @@ class GgufModelBuilder {
   absl::Status ReadHeads(ModelConfig& c);
   absl::Status ReadHeadDim(ModelConfig& c);
   absl::Status ReadRope(ModelConfig& c);
+  // Qwen3.5: which layers are Gated DeltaNet, and their shape (ssm.*).
+  absl::Status ReadQwen35(ModelConfig& c);
+  absl::Status CheckTextRopeSections(int rope_dims) const;
+  absl::Status ReadGatedDeltaLayer(const ModelConfig& c, const std::string& b, LayerWeights& l);
+  // Blocks [n_layers, block_count) are multi-token-prediction blocks
+  // (nextn_predict_layers): never run; their tensors are skipped and reported.
+  void SkipMtpBlocks(int n_layers, ModelWeights& w);
   absl::Status RefuseUnsupported() const;
   absl::Status ReadLayer(const ModelConfig& c, int i, LayerWeights& l);
   // A view of `name` with row-major shape [rows][cols] (ne = {cols, rows}),
@@ -68,6 +76,7 @@ class GgufModelBuilder {
   const GgufFile& g_;
   Architecture arch_;
   std::string a_;  // "ARCH."
+  int block_count_ = 0;  // block_count (n_layers plus MTP blocks)
   absl::flat_hash_set<std::string> used_;
 };
 
@@ -147,6 +156,9 @@ absl::Status GgufModelBuilder::ReadHeads(ModelConfig& c) {
   const std::string kv_key = a_ + "attention.head_count_kv";
   const GgufValue* kv = g_.Find(kv_key);
   if (kv != nullptr && kv->type == GgufType::kArray) {
+    if (arch_ == Architecture::kQwen35) {
+      return Err(absl::StrCat(kv_key, " is an array: qwen35 has one KV head count for its attention layers"));
+    }
     absl::StatusOr<std::vector<int64_t>> per_layer = g_.GetIntArray(kv_key);
     if (!per_layer.ok()) return per_layer.status();
     if (static_cast<int>(per_layer->size()) != c.n_layers) {
@@ -170,12 +182,14 @@ absl::Status GgufModelBuilder::ReadHeads(ModelConfig& c) {
     if (!(s = ReadInt(kv_key, 1, c.n_heads, &c.n_kv_heads, false, c.n_heads)).ok()) return s;
     // LFM2 has no uniform form: a single value would make every layer attention.
     if (arch_ == Architecture::kLfm2) c.layer_kinds.assign(c.n_layers, LayerKind::kAttention);
+    if (arch_ == Architecture::kQwen35 && !(s = ReadQwen35(c)).ok()) return s;
   }
+
   if (c.n_heads % c.n_kv_heads != 0) {
     return Err(absl::StrCat("attention.head_count ", c.n_heads, " is not a multiple of head_count_kv ",
                             c.n_kv_heads));
   }
-  if (c.attention_layers() < c.n_layers) {
+  if (arch_ == Architecture::kLfm2 && c.attention_layers() < c.n_layers) {
     if (!(s = ReadInt(a_ + "shortconv.l_cache", 2, 64, &c.conv_kernel, true)).ok()) return s;
   }
   return absl::OkStatus();
@@ -208,7 +222,18 @@ absl::Status GgufModelBuilder::ReadRope(ModelConfig& c) {
   absl::Status s;
   int rope_dims = 0;
   if (!(s = ReadInt(a_ + "rope.dimension_count", 1, kGgufMaxDim, &rope_dims, false, c.head_dim)).ok()) return s;
-  if (rope_dims != c.head_dim) {
+  if (arch_ == Architecture::kQwen35) {
+    // Partial rotary: the first rope.dimension_count values of each head. Its
+    // M-RoPE sections (rope.dimension_sections) only tell apart the image
+    // positions: a text token's position is the same in every section, which
+    // is plain rotate-half RoPE over those dimensions (docs/qwen35.md F18).
+    if (rope_dims % 2 != 0 || rope_dims > c.head_dim) {
+      return Err(absl::StrCat(a_, "rope.dimension_count ", rope_dims, " must be even and at most the head size ",
+                              c.head_dim));
+    }
+    c.rope_dims = rope_dims == c.head_dim ? 0 : rope_dims;
+    if (absl::Status st = CheckTextRopeSections(rope_dims); !st.ok()) return st;
+  } else if (rope_dims != c.head_dim) {
     return Err(absl::StrCat(a_, "rope.dimension_count ", rope_dims, " != head size ", c.head_dim,
                             ": partial rotary embeddings are not supported"));
   }
@@ -234,6 +259,105 @@ absl::Status GgufModelBuilder::ReadRope(ModelConfig& c) {
   return absl::OkStatus();
 }
 
+absl::Status GgufModelBuilder::CheckTextRopeSections(int rope_dims) const {
+  // llama.cpp's interleaved M-RoPE gives rotary pair i the position of
+  // section (i mod sum) mod 3 while that index is below 3 x its size, else of
+  // the fourth section, which is 0 for text: such pairs would not rotate.
+  const std::string key = a_ + "rope.dimension_sections";
+  if (g_.Find(key) == nullptr) return absl::OkStatus();
+  absl::StatusOr<std::vector<int64_t>> sections = g_.GetIntArray(key);
+  if (!sections.ok()) return sections.status();
+  if (sections->size() != 4) return Err(absl::StrCat(key, " has ", sections->size(), " entries, expected 4"));
+  int64_t sum = 0;
+  for (int64_t v : *sections) {
+    if (v < 0 || v > kGgufMaxDim) return Err(absl::StrCat(key, " holds ", v));
+    sum += v;
+  }
+  if (sum == 0) return Err(absl::StrCat(key, " are all 0"));
+  for (int pair = 0; pair < rope_dims / 2; ++pair) {
+    const int64_t sector = pair % sum;
+    if (sector >= 3 * (*sections)[sector % 3]) {
+      return Err(absl::StrCat(key, " leave rotary pair ", pair,
+                              " to the fourth section, which llama.cpp rotates by position 0 for text: not supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GgufModelBuilder::ReadQwen35(ModelConfig& c) {
+  absl::Status s;
+  // Layer kinds: the per-layer flags llama.cpp's saver writes, else every
+  // full_attention_interval-th layer is attention (llama.cpp's default 4).
+  const std::string flags_key = a_ + "attention.recurrent_layers";
+  if (const GgufValue* v = g_.Find(flags_key)) {
+    if (v->type != GgufType::kArray || v->array_type != GgufType::kBool ||
+        v->array_uints.size() < static_cast<size_t>(c.n_layers)) {
+      return Err(absl::StrCat(flags_key, " must be an array of at least ", c.n_layers, " booleans"));
+    }
+    for (int l = 0; l < c.n_layers; ++l) {
+      c.layer_kinds.push_back(v->array_uints[l] != 0 ? LayerKind::kGatedDelta : LayerKind::kAttention);
+    }
+  } else {
+    int interval = 0;
+    if (!(s = ReadInt(a_ + "full_attention_interval", 1, kGgufMaxLayers, &interval, false, 4)).ok()) return s;
+    for (int l = 0; l < c.n_layers; ++l) {
+      c.layer_kinds.push_back((l + 1) % interval != 0 ? LayerKind::kGatedDelta : LayerKind::kAttention);
+    }
+  }
+  DeltaNetConfig& d = c.delta_net;
+  int inner = 0;
+  if (!(s = ReadInt(a_ + "ssm.conv_kernel", 1, kMaxGatedDeltaConvKernel, &d.conv_kernel, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "ssm.state_size", 1, kGgufMaxDim, &d.head_k_dim, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "ssm.group_count", 1, kGgufMaxDim, &d.num_k_heads, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "ssm.time_step_rank", 1, kGgufMaxDim, &d.num_v_heads, true)).ok()) return s;
+  if (!(s = ReadInt(a_ + "ssm.inner_size", 1, kGgufMaxHiddenDim, &inner, true)).ok()) return s;
+  // llama.cpp sizes value heads like key heads (ssm.state_size).
+  d.head_v_dim = d.head_k_dim;
+  if (inner != d.num_v_heads * d.head_v_dim) {
+    return Err(absl::StrCat(a_, "ssm.inner_size ", inner, " != ssm.time_step_rank ", d.num_v_heads,
+                            " x ssm.state_size ", d.head_v_dim));
+  }
+  if (d.num_v_heads % d.num_k_heads != 0) {
+    return Err(absl::StrCat(a_, "ssm.time_step_rank ", d.num_v_heads, " is not a multiple of ssm.group_count ",
+                            d.num_k_heads));
+  }
+  // The converter puts value heads in llama.cpp's tiled order, whose L2 norm
+  // llama.cpp computes with max(|x|, eps): run the file as llama.cpp does.
+  d.tiled_key_heads = true;
+  d.l2_norm_clamped = true;
+  return absl::OkStatus();
+}
+
+absl::Status GgufModelBuilder::ReadGatedDeltaLayer(const ModelConfig& c, const std::string& b, LayerWeights& l) {
+  const GatedDeltaShape d = GatedDeltaShapeOf(c);
+  const int64_t D = c.dim, C = d.conv_channels(), V = d.value_dim(), Hv = d.num_v_heads;
+  absl::Status s;
+  if (!(s = Tensor(b + "attn_qkv.weight", C, D, &l.ssm_qkv)).ok()) return s;
+  if (!(s = Tensor(b + "attn_gate.weight", V, D, &l.ssm_gate)).ok()) return s;
+  if (!(s = Tensor(b + "ssm_alpha.weight", Hv, D, &l.ssm_alpha)).ok()) return s;
+  if (!(s = Tensor(b + "ssm_beta.weight", Hv, D, &l.ssm_beta)).ok()) return s;
+  if (!(s = Tensor(b + "ssm_conv1d.weight", C, d.conv_kernel, &l.ssm_conv)).ok()) return s;
+  if (l.ssm_conv.dtype == DType::kQ8_0) {
+    return Err(absl::StrCat("tensor '", b, "ssm_conv1d.weight' is Q8_0; the conv weight must be a float type"));
+  }
+  if (!(s = Tensor(b + "ssm_a", 1, Hv, &l.ssm_a)).ok()) return s;
+  if (!(s = Tensor(b + "ssm_dt.bias", 1, Hv, &l.ssm_dt_bias)).ok()) return s;
+  if (!(s = Tensor(b + "ssm_norm.weight", 1, d.head_v_dim, &l.ssm_norm)).ok()) return s;
+  return Tensor(b + "ssm_out.weight", D, V, &l.ssm_out);
+}
+
+void GgufModelBuilder::SkipMtpBlocks(int n_layers, ModelWeights& w) {
+  if (block_count_ == n_layers) return;
+  int skipped = 0;
+  for (const GgufTensorInfo& t : g_.tensors()) {
+    for (int i = n_layers; i < block_count_; ++i) {
+      if (t.name.starts_with(absl::StrCat("blk.", i, ".")) && used_.insert(t.name).second) ++skipped;
+    }
+  }
+  w.skipped.push_back(absl::StrCat(block_count_ - n_layers, " multi-token-prediction block(s) (blk.", n_layers,
+                                   " to blk.", block_count_ - 1, ", ", skipped, " tensors): not run"));
+}
+
 absl::Status GgufModelBuilder::ReadConfig(ModelConfig& c) {
   c.arch = arch_;
   absl::Status s;
@@ -241,6 +365,13 @@ absl::Status GgufModelBuilder::ReadConfig(ModelConfig& c) {
   if (!(s = ReadInt(a_ + "embedding_length", 2, kGgufMaxDim, &c.dim, true)).ok()) return s;
   if (!(s = ReadInt(a_ + "feed_forward_length", 1, kGgufMaxHiddenDim, &c.hidden_dim, true)).ok()) return s;
   if (!(s = ReadInt(a_ + "block_count", 1, kGgufMaxLayers, &c.n_layers, true)).ok()) return s;
+  block_count_ = c.n_layers;
+  if (arch_ == Architecture::kQwen35) {
+    int mtp = 0;
+    if (!(s = ReadInt(a_ + "nextn_predict_layers", 0, c.n_layers - 1, &mtp, false, 0)).ok()) return s;
+    c.n_layers -= mtp;
+    c.attention_output_gate = true;
+  }
   if (!(s = ReadInt(a_ + "context_length", 1, kGgufMaxContext, &c.max_seq_len, true)).ok()) return s;
   if (!(s = ReadHeads(c)).ok()) return s;
   if (!(s = ReadHeadDim(c)).ok()) return s;
@@ -275,7 +406,9 @@ absl::Status GgufModelBuilder::ReadLayer(const ModelConfig& c, int i, LayerWeigh
   l.kind = c.layer_kind(i);
   absl::Status s;
   if (!(s = Tensor(b + "attn_norm.weight", 1, D, &l.attn_norm)).ok()) return s;
-  if (l.kind == LayerKind::kShortConv) {
+  if (l.kind == LayerKind::kGatedDelta) {
+    if (!(s = ReadGatedDeltaLayer(c, b, l)).ok()) return s;
+  } else if (l.kind == LayerKind::kShortConv) {
     if (!(s = Tensor(b + "shortconv.in_proj.weight", 3 * D, D, &l.conv_in)).ok()) return s;
     if (!(s = Tensor(b + "shortconv.conv.weight", D, c.conv_kernel, &l.conv_kernel)).ok()) return s;
     if (l.conv_kernel.dtype != DType::kF32) {
@@ -287,7 +420,7 @@ absl::Status GgufModelBuilder::ReadLayer(const ModelConfig& c, int i, LayerWeigh
     if (g_.FindTensor(b + "attn_qkv.weight") != nullptr) {
       return Err(absl::StrCat("tensor '", b, "attn_qkv.weight': fused Q/K/V projections are not supported"));
     }
-    if (!(s = Tensor(b + "attn_q.weight", Q, D, &l.wq)).ok()) return s;
+    if (!(s = Tensor(b + "attn_q.weight", c.attention_output_gate ? 2 * Q : Q, D, &l.wq)).ok()) return s;
     if (!(s = Tensor(b + "attn_k.weight", KV, D, &l.wk)).ok()) return s;
     if (!(s = Tensor(b + "attn_v.weight", KV, D, &l.wv)).ok()) return s;
     if (!(s = Tensor(b + "attn_output.weight", D, Q, &l.wo)).ok()) return s;
@@ -297,7 +430,9 @@ absl::Status GgufModelBuilder::ReadLayer(const ModelConfig& c, int i, LayerWeigh
       if (!(s = Tensor(b + "attn_k_norm.weight", 1, c.head_dim, &l.k_norm)).ok()) return s;
     }
   }
-  if (!(s = Tensor(b + "ffn_norm.weight", 1, D, &l.ffn_norm)).ok()) return s;
+  // Qwen3.5's pre-FFN norm goes by llama.cpp's name for it.
+  const char* ffn_norm = arch_ == Architecture::kQwen35 ? "post_attention_norm.weight" : "ffn_norm.weight";
+  if (!(s = Tensor(b + ffn_norm, 1, D, &l.ffn_norm)).ok()) return s;
   if (!(s = Tensor(b + "ffn_gate.weight", H, D, &l.w_gate)).ok()) return s;
   if (!(s = Tensor(b + "ffn_down.weight", D, H, &l.w_down)).ok()) return s;
   return Tensor(b + "ffn_up.weight", H, D, &l.w_up);
@@ -335,6 +470,7 @@ absl::StatusOr<ModelWeights> GgufModelBuilder::Build() {
   for (int i = 0; i < c.n_layers; ++i) {
     if (!(s = ReadLayer(c, i, w.layers[i])).ok()) return s;
   }
+  SkipMtpBlocks(c.n_layers, w);
   if (!(s = RefuseUnusedTensors()).ok()) return s;
   w.storage = g_.file();
   return w;
@@ -345,11 +481,11 @@ absl::StatusOr<ModelWeights> GgufModelBuilder::Build() {
 absl::StatusOr<ModelWeights> ModelWeightsFromGguf(const GgufFile& gguf) {
   absl::StatusOr<std::string> arch = gguf.GetString("general.architecture");
   if (!arch.ok()) return arch.status();
-  for (Architecture a : {Architecture::kLlama, Architecture::kQwen3, Architecture::kLfm2}) {
+  for (Architecture a : {Architecture::kLlama, Architecture::kQwen3, Architecture::kLfm2, Architecture::kQwen35}) {
     if (*arch == ArchitectureName(a)) return GgufModelBuilder(gguf, a).Build();
   }
   return absl::UnimplementedError(absl::StrCat(gguf.path(), ": general.architecture '", *arch,
-                                               "' is not supported (llama, qwen3, lfm2)"));
+                                               "' is not supported (llama, qwen3, lfm2, qwen35)"));
 }
 
 }  // namespace doomscope::engine

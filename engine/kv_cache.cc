@@ -5,6 +5,7 @@
 #include <new>
 
 #include "absl/strings/str_cat.h"
+#include "engine/forward_gated_delta.h"
 #include "engine/quantize.h"
 
 namespace doomscope::engine {
@@ -14,15 +15,24 @@ KvCache::KvCache(const ModelConfig& config, int slots, DType dtype)
       elem_bytes_(DTypeBytes(dtype_, 1)),
       n_kv_heads_(config.n_kv_heads),
       head_dim_(config.head_dim),
-      dim_(config.dim),
-      conv_rows_(std::max(config.conv_kernel - 1, 0)),
       slots_(static_cast<size_t>(std::max(slots, 0))) {
   for (int l = 0; l < config.n_layers; ++l) {
-    const bool attention = config.layer_kind(l) == LayerKind::kAttention;
-    attn_index_.push_back(attention ? attn_layers_++ : -1);
-    conv_index_.push_back(attention ? -1 : conv_layers_++);
+    const LayerKind kind = config.layer_kind(l);
+    attn_index_.push_back(kind == LayerKind::kAttention ? attn_layers_++ : -1);
+    size_t floats = 0;
+    if (kind == LayerKind::kShortConv) {
+      floats = static_cast<size_t>(std::max(config.conv_kernel - 1, 0)) * config.dim;
+    } else if (kind == LayerKind::kGatedDelta) {
+      const GatedDeltaShape shape = GatedDeltaShapeOf(config);
+      floats = shape.conv_state_floats() + shape.heads_state_floats();
+    }
+    conv_offset_.push_back(kind == LayerKind::kAttention ? -1 : static_cast<int64_t>(conv_floats_));
+    // Each layer's block starts on a 64-byte line.
+    conv_floats_ += (floats + 15) / 16 * 16;
   }
 }
+
+void KvCache::FreeAligned::operator()(float* p) const { ::operator delete[](p, std::align_val_t{64}); }
 
 size_t KvCache::SlotBytes(int capacity) const {
   return static_cast<size_t>(2) * attn_layers_ * n_kv_heads_ * static_cast<size_t>(capacity) * head_dim_ *
@@ -32,8 +42,9 @@ size_t KvCache::SlotBytes(int capacity) const {
 
 absl::Status KvCache::Reserve(int slot, int capacity, int keep) {
   Slot& s = slots_[slot];
-  if (s.conv == nullptr && conv_layers_ > 0) {
-    s.conv.reset(new (std::nothrow) float[ConvFloats()]);
+  if (s.conv == nullptr && ConvFloats() > 0) {
+    s.conv.reset(static_cast<float*>(
+        ::operator new[](ConvFloats() * sizeof(float), std::align_val_t{64}, std::nothrow)));
     if (s.conv == nullptr) {
       return absl::ResourceExhaustedError(
           absl::StrCat("cannot allocate ", ConvFloats() * sizeof(float), " bytes of convolution state"));
@@ -97,7 +108,7 @@ void KvCache::StoreValue(int slot, int layer, int kv_head, int pos, const float*
 }
 
 float* KvCache::ConvState(int slot, int layer) {
-  return slots_[slot].conv.get() + static_cast<size_t>(conv_index_[layer]) * conv_rows_ * dim_;
+  return slots_[slot].conv.get() + conv_offset_[layer];
 }
 
 std::vector<float> KvCache::SaveConvState(int slot) const {

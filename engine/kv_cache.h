@@ -10,11 +10,15 @@
 // sequence is admitted (prompt + budget, capped by the context), so memory
 // follows what the requests need rather than the model's maximum context.
 //
-// A conv layer keeps, per slot, the last conv_kernel - 1 inputs of its
-// convolution ([conv_kernel - 1][dim] float32, the oldest first). Unlike the
-// KV cache it cannot be cut back to an earlier position: whoever wants to
-// resume a sequence from a shorter prefix (prompt sharing) must have saved the
-// state at that point (SaveConvState) and put it back (LoadConvState).
+// A layer without attention keeps, per slot, a recurrent state in float32
+// (ConvState): a short-conv layer the last conv_kernel - 1 inputs of its
+// convolution ([conv_kernel - 1][dim], the oldest first); a Gated DeltaNet
+// layer its conv window ([conv_kernel - 1][conv channels]) then one state
+// block per value head (engine/forward_gated_delta.h). Unlike the KV cache it
+// cannot be cut back to an earlier position: whoever wants to resume a
+// sequence from a shorter prefix (prompt sharing, forked rollouts) must have
+// saved the whole state at that point (SaveConvState) and put a copy back
+// (LoadConvState); two slots never share it.
 #ifndef DOOMSCOPE_ENGINE_KV_CACHE_H_
 #define DOOMSCOPE_ENGINE_KV_CACHE_H_
 
@@ -60,9 +64,10 @@ class KvCache {
   void StoreKey(int slot, int layer, int kv_head, int pos, const float* head);
   void StoreValue(int slot, int layer, int kv_head, int pos, const float* head);
 
-  // [conv_kernel - 1][dim] floats of a conv layer's state in `slot`.
+  // The recurrent state of a layer without attention in `slot` (see above;
+  // 64-byte aligned).
   float* ConvState(int slot, int layer);
-  // All conv layers' state of `slot`, to put back later (empty without conv layers).
+  // All such layers' state of `slot`, to put back later (empty without them).
   std::vector<float> SaveConvState(int slot) const;
   void LoadConvState(int slot, std::span<const float> state);
 
@@ -75,24 +80,28 @@ class KvCache {
   size_t bytes() const;
 
  private:
+  struct FreeAligned {
+    void operator()(float* p) const;
+  };
   struct Slot {
     std::unique_ptr<std::byte[]> kv;
-    std::unique_ptr<float[]> conv;
+    std::unique_ptr<float[], FreeAligned> conv;  // ConvFloats(), 64-byte aligned
     int capacity = 0;
   };
   std::byte* Block(int slot, int layer, int kv_head, int which);
   void Store(int slot, int layer, int kv_head, int which, int pos, const float* head);
-  size_t ConvFloats() const { return static_cast<size_t>(conv_layers_) * conv_rows_ * dim_; }
+  size_t ConvFloats() const { return conv_floats_; }
 
   DType dtype_;
   size_t elem_bytes_;
   int n_kv_heads_;
   int head_dim_;
-  int dim_;
-  int conv_rows_;  // conv_kernel - 1
-  // Per model layer: its index among the attention layers or among the conv layers, or -1.
-  std::vector<int> attn_index_, conv_index_;
-  int attn_layers_ = 0, conv_layers_ = 0;
+  // Per model layer: its index among the attention layers, or -1; where its
+  // recurrent state starts in a slot's ConvFloats(), or -1.
+  std::vector<int> attn_index_;
+  std::vector<int64_t> conv_offset_;
+  int attn_layers_ = 0;
+  size_t conv_floats_ = 0;
   std::vector<Slot> slots_;
 };
 

@@ -7,6 +7,7 @@ const char* ArchitectureName(Architecture a) {
     case Architecture::kLlama: return "llama";
     case Architecture::kQwen3: return "qwen3";
     case Architecture::kLfm2: return "lfm2";
+    case Architecture::kQwen35: return "qwen35";
   }
   return "?";
 }

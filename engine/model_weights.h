@@ -42,8 +42,9 @@ enum class Architecture {
   kLlama,  // Llama 1-3, SmolLM2, TinyLlama, llama2.c
   kQwen3,  // per-head Q/K RMSNorm before RoPE, head_dim set on its own
   kLfm2,   // LFM2 / LFM2.5 dense: gated short convolutions and GQA layers with Q/K norms
+  kQwen35,  // Qwen3.5 dense: Gated DeltaNet layers and gated attention layers (docs/qwen35.md)
 };
-// "llama", "qwen3", "lfm2" (GGUF's general.architecture values).
+// "llama", "qwen3", "lfm2", "qwen35" (GGUF's general.architecture values).
 const char* ArchitectureName(Architecture a);
 
 // What mixes information across positions in a layer (the feed-forward block
@@ -51,11 +52,27 @@ const char* ArchitectureName(Architecture a);
 enum class LayerKind {
   kAttention,  // grouped-query attention over the KV cache
   kShortConv,  // LFM2's gated causal depthwise convolution over the last conv_kernel inputs
+  kGatedDelta,  // Qwen3.5's Gated DeltaNet: short conv, then the gated delta rule on a per-head state
 };
 
 enum class RopeLayout {
   kAdjacentPairs,  // rotate (x[2i], x[2i+1]): llama2.c, GGUF "llama"
   kHalves,         // rotate (x[i], x[i + d/2]): NeoX / HF Qwen
+};
+
+// The shape of Qwen3.5's Gated DeltaNet layers (docs/qwen35.md section 1).
+struct DeltaNetConfig {
+  int num_k_heads = 0;  // Hk: GGUF ssm.group_count, HF linear_num_key_heads
+  int num_v_heads = 0;  // Hv: GGUF ssm.time_step_rank, HF linear_num_value_heads
+  int head_k_dim = 0;   // dk: GGUF ssm.state_size, HF linear_key_head_dim
+  int head_v_dim = 0;   // dv: GGUF ssm.inner_size / Hv, HF linear_value_head_dim
+  int conv_kernel = 0;  // taps of the conv over q|k|v: GGUF ssm.conv_kernel, HF linear_conv_kernel_dim
+  // Value head h reads key head h % Hk (GGUF files: llama.cpp's converter
+  // permutes the value heads to that order) rather than h / (Hv / Hk) (HF).
+  bool tiled_key_heads = false;
+  // q and k are L2-normalized as llama.cpp does, x / max(|x|, norm_eps),
+  // rather than as transformers does, x / sqrt(|x|^2 + 1e-6) (docs/qwen35.md F7).
+  bool l2_norm_clamped = false;
 };
 
 struct ModelConfig {
@@ -90,6 +107,15 @@ struct ModelConfig {
     int original_context = 0;
   };
   std::optional<Llama3RopeScaling> llama3_rope_scaling;
+  // Rotary dimensions: only the first rope_dims of each head rotate (Qwen3.5:
+  // 64 of 256, frequencies over rope_dims); 0 means head_dim.
+  int rope_dims = 0;
+  // Qwen3.5's gated attention: wq's rows are, per head, head_dim query rows
+  // then head_dim gate rows, and each head's output is multiplied by
+  // sigmoid(gate) before wo.
+  bool attention_output_gate = false;
+  // kGatedDelta layers' shape (zeros without them).
+  DeltaNetConfig delta_net;
 
   LayerKind layer_kind(int layer) const {
     return layer_kinds.empty() ? LayerKind::kAttention : layer_kinds[static_cast<size_t>(layer)];
@@ -103,7 +129,7 @@ struct LayerWeights {
   LayerKind kind = LayerKind::kAttention;
   TensorView attn_norm;  // [1][dim] (LFM2's operator_norm, for either kind)
   // kAttention:
-  TensorView wq;         // [n_heads*head_dim][dim]
+  TensorView wq;         // [n_heads*head_dim][dim] ([2*n_heads*head_dim][dim] with attention_output_gate)
   TensorView wk;         // [n_kv_heads*head_dim][dim]
   TensorView wv;         // [n_kv_heads*head_dim][dim]
   TensorView wo;         // [dim][n_heads*head_dim]
@@ -113,8 +139,18 @@ struct LayerWeights {
   TensorView conv_in;      // [3*dim][dim]
   TensorView conv_kernel;  // [dim][conv_kernel] float32, the oldest input's weight first
   TensorView conv_out;     // [dim][dim]
+  // kGatedDelta (GGUF names; C = 2 * Hk * dk + Hv * dv conv channels q|k|v):
+  TensorView ssm_qkv;      // attn_qkv: [C][dim]
+  TensorView ssm_gate;     // attn_gate (z): [Hv*dv][dim]
+  TensorView ssm_alpha;    // [Hv][dim], the decay's input
+  TensorView ssm_beta;     // [Hv][dim], the write strength's input
+  TensorView ssm_conv;     // ssm_conv1d: [C][conv taps], the oldest input's weight first
+  TensorView ssm_a;        // [1][Hv] -exp(A_log)
+  TensorView ssm_dt_bias;  // [1][Hv]
+  TensorView ssm_norm;     // [1][dv] gain of the gated RMSNorm, as stored
+  TensorView ssm_out;      // [dim][Hv*dv]
   // The feed-forward block (SwiGLU):
-  TensorView ffn_norm;   // [1][dim]
+  TensorView ffn_norm;   // [1][dim] (Qwen3.5's post_attention_norm)
   TensorView w_gate;     // w1: [hidden][dim]
   TensorView w_down;     // w2: [dim][hidden]
   TensorView w_up;       // w3: [hidden][dim]
@@ -129,6 +165,9 @@ struct ModelWeights {
   // Keeps the bytes alive: an mmap of the file, or a heap buffer.
   std::shared_ptr<const void> storage;
   std::string source_path;
+  // Parts of the file that are not run (Qwen3.5's multi-token-prediction
+  // blocks), one line each, for the user to be told.
+  std::vector<std::string> skipped;
 };
 
 }  // namespace doomscope::engine

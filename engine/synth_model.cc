@@ -1,6 +1,7 @@
 #include "engine/synth_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -91,6 +92,53 @@ GgufWriter::FillFn ScaledFill(uint64_t seed, uint64_t tensor, uint64_t n, float 
       }
     }
   };
+}
+
+// -exp(50 * the synth value): -exp of N(0, 1)-like values, float32.
+GgufWriter::FillFn NegExpFill(uint64_t seed, uint64_t tensor, uint64_t n) {
+  return [=](std::span<std::byte> out) {
+    SplitMix rng(ChunkSeed(seed, tensor, 0));
+    for (uint64_t j = 0; j < n; ++j) {
+      const float v = -std::exp(50.0f * ValueFromBits(rng.Next()));
+      std::memcpy(out.data() + 4 * j, &v, 4);
+    }
+  };
+}
+
+// Qwen3.5's keys beyond Qwen3's, as llama.cpp's converter writes them.
+void AddQwen35Keys(GgufWriter& w, const ModelConfig& c) {
+  const std::string a = std::string(ArchitectureName(c.arch)) + ".";
+  const DeltaNetConfig& d = c.delta_net;
+  w.AddUint32(a + "ssm.conv_kernel", static_cast<uint32_t>(d.conv_kernel));
+  w.AddUint32(a + "ssm.state_size", static_cast<uint32_t>(d.head_k_dim));
+  w.AddUint32(a + "ssm.group_count", static_cast<uint32_t>(d.num_k_heads));
+  w.AddUint32(a + "ssm.time_step_rank", static_cast<uint32_t>(d.num_v_heads));
+  w.AddUint32(a + "ssm.inner_size", static_cast<uint32_t>(d.num_v_heads * d.head_v_dim));
+  // The layer pattern as an interval when it is one, else one flag per layer.
+  int interval = 0;
+  while (interval < c.n_layers && c.layer_kind(interval) != LayerKind::kAttention) ++interval;
+  ++interval;
+  bool regular = true;
+  for (int l = 0; l < c.n_layers; ++l) {
+    regular &= (c.layer_kind(l) == LayerKind::kAttention) == ((l + 1) % interval == 0);
+  }
+  if (regular) {
+    w.AddUint32(a + "full_attention_interval", static_cast<uint32_t>(interval));
+  } else {
+    GgufValue flags;
+    flags.type = GgufType::kArray;
+    flags.array_type = GgufType::kBool;
+    for (int l = 0; l < c.n_layers; ++l) flags.array_uints.push_back(c.layer_kind(l) == LayerKind::kGatedDelta);
+    flags.array_size = flags.array_uints.size();
+    w.AddValue(a + "attention.recurrent_layers", std::move(flags));
+  }
+  // M-RoPE sections over the rotary pairs, every pair in one of the first
+  // three (which text positions share; llama.cpp requires the key and gives
+  // the fourth position 0). Qwen3.5: [11, 11, 10, 0] of 32 pairs.
+  const int pairs = (c.rope_dims > 0 ? c.rope_dims : c.head_dim) / 2;
+  const int32_t t = (pairs + 2) / 3, h = (pairs - t + 1) / 2;
+  const std::vector<int32_t> sections = {t, h, pairs - t - h, 0};
+  w.AddInt32Array(a + "rope.dimension_sections", sections);
 }
 
 constexpr std::string_view kCommonWords[] = {
@@ -199,6 +247,23 @@ const std::vector<SynthShape>& SynthShapes() {
       for (int l : attention) c.layer_kinds[l] = LayerKind::kAttention;
       return c;
     };
+    // Qwen3.5 dense: Gated DeltaNet layers but every 4th, which is gated
+    // attention with partial rotary (a quarter of the head), eps 1e-6.
+    auto qwen35 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int head_dim, int vocab, int ctx,
+                      DeltaNetConfig delta) {
+      ModelConfig c = qwen3(dim, hidden, layers, heads, kv_heads, head_dim, vocab, ctx);
+      c.arch = Architecture::kQwen35;
+      c.rope_theta = 10000000.0f;
+      c.rope_dims = head_dim / 4;
+      c.attention_output_gate = true;
+      delta.tiled_key_heads = true;  // as llama.cpp's converter writes them
+      delta.l2_norm_clamped = true;
+      c.delta_net = delta;
+      for (int l = 0; l < layers; ++l) {
+        c.layer_kinds.push_back((l + 1) % 4 != 0 ? LayerKind::kGatedDelta : LayerKind::kAttention);
+      }
+      return c;
+    };
     // Llama 3.x: rope_scaling {"rope_type": "llama3", factor, low 1, high 4, original 8192}.
     auto llama3 = [&](int dim, int hidden, int layers, int heads, int kv_heads, int vocab, int ctx, float factor) {
       ModelConfig c = make(dim, hidden, layers, heads, kv_heads, vocab, ctx, 500000.0f, true);
@@ -221,6 +286,9 @@ const std::vector<SynthShape>& SynthShapes() {
         // LiquidAI/LFM2-350M and LFM2-1.2B: attention at layers 2, 5, 8, 10, 12, 14; FFN widths after auto-adjust.
         {"lfm2-350m", lfm2(1024, 4608, 16, 16, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
         {"lfm2-1.2b", lfm2(2048, 8192, 16, 32, 8, 65536, 128000, {2, 5, 8, 10, 12, 14})},
+        // Qwen/Qwen3.5-0.8B text_config: 24 layers (3 linear : 1 full), 8 heads of 256 with
+        // 2 KV heads, 16 key and 16 value heads of 128 in the linear layers, conv width 4.
+        {"qwen3.5-0.8b", qwen35(1024, 3584, 24, 8, 2, 256, 248320, 262144, {16, 16, 128, 128, 4})},
         // Tiny shapes for tests, one per architecture (rows of 64 and 192: whole Q8_0 blocks),
         // with room for prompts long enough that Llama 3's slowed frequencies matter.
         {"llama3-tiny", llama3(64, 192, 4, 4, 2, 512, 2048, 8.0f)},
@@ -228,6 +296,9 @@ const std::vector<SynthShape>& SynthShapes() {
         {"qwen3-tiny", qwen3(64, 192, 4, 4, 2, 32, 512, 2048)},
         // The layout of ../shared/models/lfm2-stages-a: conv, conv, attention, conv, conv, attention.
         {"lfm2-tiny", lfm2(64, 192, 6, 8, 4, 512, 2048, {2, 5})},
+        // Qwen3.5's pattern over 8 layers (attention at 3 and 7); twice as many value heads as key
+        // heads, so the key-head order matters.
+        {"qwen35-tiny", qwen35(64, 192, 8, 4, 2, 32, 512, 2048, {2, 4, 16, 16, 4})},
     };
   }();
   return *shapes;
@@ -327,7 +398,8 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
   if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
       c.head_dim <= 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim % 2 != 0 ||
       (!c.layer_kinds.empty() && static_cast<int>(c.layer_kinds.size()) != c.n_layers) ||
-      (c.attention_layers() < c.n_layers && c.conv_kernel < 2)) {
+      (c.arch == Architecture::kLfm2 && c.attention_layers() < c.n_layers && c.conv_kernel < 2) ||
+      (c.arch == Architecture::kQwen35 && c.delta_net.head_k_dim != c.delta_net.head_v_dim)) {
     return absl::InvalidArgumentError("inconsistent model shape");
   }
   const std::string arch = ArchitectureName(c.arch);
@@ -360,7 +432,8 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
   }
   w.AddFloat32(a + "rope.freq_base", c.rope_theta);
   w.AddFloat32(a + "attention.layer_norm_rms_epsilon", c.norm_eps);
-  w.AddUint32(a + "rope.dimension_count", static_cast<uint32_t>(c.head_dim));
+  w.AddUint32(a + "rope.dimension_count", static_cast<uint32_t>(c.rope_dims > 0 ? c.rope_dims : c.head_dim));
+  if (c.arch == Architecture::kQwen35) AddQwen35Keys(w, c);
   w.AddUint32(a + "vocab_size", static_cast<uint32_t>(c.vocab_size));
   AddSynthVocab(w, c.vocab_size);
 
@@ -385,7 +458,34 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
   for (int i = 0; s.ok() && i < c.n_layers; ++i) {
     const std::string b = absl::StrCat("blk.", i, ".");
     std::vector<std::function<absl::Status()>> steps = {[&] { return norm(b + "attn_norm.weight", D); }};
-    if (c.layer_kind(i) == LayerKind::kShortConv) {
+    if (c.layer_kind(i) == LayerKind::kGatedDelta) {
+      const int64_t C = 2 * static_cast<int64_t>(c.delta_net.num_k_heads) * c.delta_net.head_k_dim +
+                        static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
+      const int64_t V = static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
+      const int64_t Hv = c.delta_net.num_v_heads, K = c.delta_net.conv_kernel;
+      steps.push_back([&] { return matrix(b + "attn_qkv.weight", C, D); });
+      steps.push_back([&] { return matrix(b + "attn_gate.weight", V, D); });
+      steps.push_back([&] { return matrix(b + "ssm_alpha.weight", Hv, D); });
+      steps.push_back([&] { return matrix(b + "ssm_beta.weight", Hv, D); });
+      // F32 in every file, as LFM2's kernel, drawn with std 0.3.
+      steps.push_back([&] {
+        const uint64_t index = tensor_index++;
+        return w.AddTensor(b + "ssm_conv1d.weight", {K, C}, GgmlTypeOf(DType::kF32),
+                           ScaledFill(seed, index, static_cast<uint64_t>(C * K), 0.0f, 15.0f));
+      });
+      // -exp(A_log) with A_log ~ N(0, 1): decays between about 0.1 and 10 per unit of softplus.
+      steps.push_back([&] {
+        const uint64_t index = tensor_index++;
+        return w.AddTensor(b + "ssm_a", {Hv}, GgmlTypeOf(DType::kF32), NegExpFill(seed, index, Hv));
+      });
+      steps.push_back([&] {
+        const uint64_t index = tensor_index++;
+        return w.AddTensor(b + "ssm_dt.bias", {Hv}, GgmlTypeOf(DType::kF32),
+                           ScaledFill(seed, index, static_cast<uint64_t>(Hv), 0.0f, 50.0f));
+      });
+      steps.push_back([&] { return norm(b + "ssm_norm.weight", c.delta_net.head_v_dim); });
+      steps.push_back([&] { return matrix(b + "ssm_out.weight", D, V); });
+    } else if (c.layer_kind(i) == LayerKind::kShortConv) {
       steps.push_back([&] { return matrix(b + "shortconv.in_proj.weight", 3 * D, D); });
       // The kernel is F32 in every file (llama.cpp's converter), drawn wider
       // than the matrices (std 0.3) so the convolution carries signal.
@@ -396,7 +496,7 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
       });
       steps.push_back([&] { return matrix(b + "shortconv.out_proj.weight", D, D); });
     } else {
-      steps.push_back([&] { return matrix(b + "attn_q.weight", Q, D); });
+      steps.push_back([&] { return matrix(b + "attn_q.weight", c.attention_output_gate ? 2 * Q : Q, D); });
       steps.push_back([&] { return matrix(b + "attn_k.weight", KV, D); });
       steps.push_back([&] { return matrix(b + "attn_v.weight", KV, D); });
       steps.push_back([&] { return matrix(b + "attn_output.weight", D, Q); });
@@ -405,7 +505,9 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
         steps.push_back([&] { return norm(b + "attn_k_norm.weight", c.head_dim); });
       }
     }
-    steps.push_back([&] { return norm(b + "ffn_norm.weight", D); });
+    steps.push_back([&] {
+      return norm(b + (c.arch == Architecture::kQwen35 ? "post_attention_norm.weight" : "ffn_norm.weight"), D);
+    });
     steps.push_back([&] { return matrix(b + "ffn_gate.weight", H, D); });
     steps.push_back([&] { return matrix(b + "ffn_down.weight", D, H); });
     steps.push_back([&] { return matrix(b + "ffn_up.weight", H, D); });

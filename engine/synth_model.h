@@ -31,8 +31,9 @@ struct SynthShape {
 };
 // The known shapes: llama (stories260K, stories15M, stories110M,
 // smollm2-135m, smollm2-360m, tinyllama-1.1b, llama3.2-1b), qwen3 (qwen3-0.6b),
-// lfm2 (lfm2-350m, lfm2-1.2b), and tiny ones for tests (llama3-tiny,
-// qwen3-tiny, lfm2-tiny). A shape fixes its architecture.
+// lfm2 (lfm2-350m, lfm2-1.2b), qwen35 (qwen3.5-0.8b), and tiny ones for
+// tests (llama3-tiny, qwen3-tiny, lfm2-tiny, qwen35-tiny). A shape fixes its
+// architecture.
 const std::vector<SynthShape>& SynthShapes();
 absl::StatusOr<ModelConfig> FindSynthShape(std::string_view name);
 
@@ -44,10 +45,12 @@ TokenizerVocab SynthVocab(int vocab_size);
 void AddSynthVocab(GgufWriter& w, int vocab_size);
 
 // A writer holding the full model in the GGUF layout llama.cpp reads for the
-// config's architecture; dtype applies to the matrices (norms, LFM2's conv
-// kernel and Llama 3's rope_freqs stay F32; with Q8_0, a matrix whose row
-// length is not a multiple of 32 is F16). Llama norm gains are 1; Qwen3 and
-// LFM2 gains are drawn around 1 (std 0.2), and LFM2's conv kernel with std 0.3.
+// config's architecture; dtype applies to the matrices (norms, LFM2's and
+// Qwen3.5's conv weights, Qwen3.5's ssm_a and ssm_dt.bias and Llama 3's
+// rope_freqs stay F32; with Q8_0, a matrix whose row length is not a multiple
+// of 32 is F16). Llama norm gains are 1; Qwen3, LFM2 and Qwen3.5 gains are
+// drawn around 1 (std 0.2), the conv weights with std 0.3, Qwen3.5's ssm_a as
+// -exp of N(0, 1)-like values and its ssm_dt.bias as N(0, 1)-like values.
 absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& config, DType dtype, uint64_t seed,
                                             std::string_view name);
 absl::Status WriteSynthModel(const ModelConfig& config, DType dtype, uint64_t seed,

@@ -151,6 +151,9 @@ int RunGenerate(const std::vector<std::string>& args) {
   absl::StatusOr<engine::LoadedModel> model =
       engine::LoadModel(model_path, {.tokenizer_path = absl::GetFlag(FLAGS_tokenizer), .dtype = *dtype});
   if (!model.ok()) return Fail(kExitBadInput, std::string(model.status().message()));
+  for (const std::string& part : model->weights.skipped) {
+    std::fprintf(stderr, "doomscope generate: %s: skipped %s\n", model_path.c_str(), part.c_str());
+  }
   const engine::Tokenizer& tok = model->tokenizer;
   engine::GeneratorOptions options;
   options.max_batch = prompts_path.empty() ? 1 : batch;

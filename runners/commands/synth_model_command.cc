@@ -15,11 +15,11 @@
 #include "runners/common_flags.h"
 
 ABSL_FLAG(std::string, arch, "",
-          "Architecture of the synthetic model: llama, qwen3 or lfm2 (default: the shape's; must match it).");
+          "Architecture of the synthetic model: llama, qwen3, lfm2 or qwen35 (default: the shape's; must match it).");
 ABSL_FLAG(std::string, shape, "",
           "Shape to imitate: llama: stories260K, stories15M, stories110M, smollm2-135m, smollm2-360m, "
           "tinyllama-1.1b, llama3.2-1b, llama3-tiny; qwen3: qwen3-0.6b, qwen3-tiny; lfm2: lfm2-350m, "
-          "lfm2-1.2b, lfm2-tiny.");
+          "lfm2-1.2b, lfm2-tiny; qwen35: qwen3.5-0.8b, qwen35-tiny.");
 ABSL_FLAG(std::string, format, "gguf",
           "synth-model: gguf (one file) or hf (a Hugging Face folder: model.safetensors, config.json, "
           "generation_config.json, tokenizer.json; f32, f16 or bf16).");
@@ -35,8 +35,9 @@ int RunSynthModel(const std::vector<std::string>& args) {
   const std::string arch = absl::GetFlag(FLAGS_arch);
   const std::string shape = absl::GetFlag(FLAGS_shape);
   const std::string out = absl::GetFlag(FLAGS_out);
-  if (!arch.empty() && arch != "llama" && arch != "qwen3" && arch != "lfm2") {
-    std::fprintf(stderr, "doomscope synth-model: --arch '%s' is not supported (llama, qwen3, lfm2)\n", arch.c_str());
+  if (!arch.empty() && arch != "llama" && arch != "qwen3" && arch != "lfm2" && arch != "qwen35") {
+    std::fprintf(stderr, "doomscope synth-model: --arch '%s' is not supported (llama, qwen3, lfm2, qwen35)\n",
+                 arch.c_str());
     return kExitBadInput;
   }
   if (shape.empty() || out.empty()) {
@@ -99,8 +100,8 @@ Command SynthModelCommand() {
   return Command{
       .name = "synth-model",
       .summary = "Write a deterministic random-weight GGUF with a real model's shape (for benchmarks)",
-      .usage = "doomscope synth-model [--arch llama|qwen3|lfm2] --shape NAME --dtype f32|f16|bf16|q8_0 --seed S "
-               "--out FILE.gguf\n"
+      .usage = "doomscope synth-model [--arch llama|qwen3|lfm2|qwen35] --shape NAME --dtype f32|f16|bf16|q8_0 "
+               "--seed S --out FILE.gguf\n"
                "       doomscope synth-model --format hf --shape NAME [--dtype f32|f16|bf16] [--tokenizer "
                "tokenizer.json] --seed S --out DIR",
       .flags = {"arch", "shape", "dtype", "format", "tokenizer", "seed", "out"},

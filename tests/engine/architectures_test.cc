@@ -1,5 +1,6 @@
-// Qwen3, LFM2 (short convolutions + attention) and Llama 3 (RoPE frequency
-// factors) on synthetic tiny checkpoints: what the loader reads, and the
+// Qwen3, LFM2 (short convolutions + attention), Qwen3.5 (Gated DeltaNet +
+// gated attention) and Llama 3 (RoPE frequency factors) on synthetic tiny
+// checkpoints: what the loader reads, and the
 // invariants batching relies on, bit for bit, for every layer kind: a prompt
 // as one step equals token by token and equals any chunking; rows of several
 // sequences in one step equal each alone; one thread equals two; the conv
@@ -24,7 +25,7 @@
 namespace doomscope::engine {
 namespace {
 
-const char* const kShapes[] = {"llama3-tiny", "qwen3-tiny", "lfm2-tiny"};
+const char* const kShapes[] = {"llama3-tiny", "qwen3-tiny", "lfm2-tiny", "qwen35-tiny"};
 
 const LoadedModel& Model(const std::string& shape, DType dtype = DType::kF32) {
   static std::map<std::string, LoadedModel*> models;
@@ -105,6 +106,29 @@ TEST(ArchitecturesTest, LoaderReadsEachArchitecture) {
   EXPECT_EQ(qwen.layers[1].k_norm.cols, 32);
   EXPECT_FLOAT_EQ(qwen.config.norm_eps, 1e-6f);
 
+  const ModelWeights& q35 = Model("qwen35-tiny").weights;
+  EXPECT_EQ(q35.config.arch, Architecture::kQwen35);
+  for (int l = 0; l < 8; ++l) {
+    EXPECT_EQ(q35.config.layer_kind(l), l % 4 == 3 ? LayerKind::kAttention : LayerKind::kGatedDelta) << l;
+  }
+  EXPECT_EQ(q35.config.rope_dims, 8);
+  EXPECT_TRUE(q35.config.attention_output_gate);
+  EXPECT_EQ(q35.config.delta_net.num_k_heads, 2);
+  EXPECT_EQ(q35.config.delta_net.num_v_heads, 4);
+  EXPECT_EQ(q35.config.delta_net.head_k_dim, 16);
+  EXPECT_EQ(q35.config.delta_net.head_v_dim, 16);
+  EXPECT_EQ(q35.config.delta_net.conv_kernel, 4);
+  EXPECT_TRUE(q35.config.delta_net.tiled_key_heads);
+  EXPECT_EQ(q35.layers[3].wq.rows, 2 * 4 * 32);  // query and gate rows of 4 heads of 32
+  EXPECT_EQ(q35.layers[0].ssm_qkv.rows, 2 * 2 * 16 + 4 * 16);
+  EXPECT_EQ(q35.layers[0].ssm_conv.rows, 128);
+  EXPECT_EQ(q35.layers[0].ssm_conv.cols, 4);
+  EXPECT_EQ(q35.layers[0].ssm_out.cols, 64);
+  EXPECT_EQ(q35.layers[0].ssm_norm.cols, 16);
+  EXPECT_TRUE(q35.layers[0].wq.empty());
+  EXPECT_LT(TensorToFloats(q35.layers[0].ssm_a)[0], 0.0f);
+  EXPECT_TRUE(q35.skipped.empty());
+
   const ModelConfig& llama = Model("llama3-tiny").weights.config;
   EXPECT_EQ(llama.rope_layout, RopeLayout::kAdjacentPairs);
   // head_dim 16, theta 500000: wavelengths 6.3, 33, 172, 900, 4443, 23300, ...
@@ -135,6 +159,18 @@ TEST(ArchitecturesTest, CreateRejectsInconsistentWeights) {
   w = Model("qwen3-tiny").weights;
   w.layers[2].k_norm = TensorView{};
   EXPECT_NE(error(w).find("layer 2 has a norm of queries or keys but not both"), std::string::npos);
+  w = Model("qwen35-tiny").weights;
+  w.layers[4].ssm_out.cols = 32;
+  EXPECT_NE(error(w).find("layer 4 ssm_out: shape [64][32], expected [64][64]"), std::string::npos);
+  w = Model("qwen35-tiny").weights;
+  w.layers[7].wq.rows = 128;  // no gate rows
+  EXPECT_NE(error(w).find("layer 7 wq: shape [128][64], expected [256][64]"), std::string::npos);
+  w = Model("qwen35-tiny").weights;
+  w.config.delta_net.num_v_heads = 3;
+  EXPECT_NE(error(w).find("num_v_heads = 3 is not a multiple of num_k_heads = 2"), std::string::npos);
+  w = Model("qwen35-tiny").weights;
+  w.config.rope_dims = 40;
+  EXPECT_NE(error(w).find("rope_dims 40 must be even and in [0, head_dim 32]"), std::string::npos);
   w = Model("llama3-tiny").weights;
   w.config.rope_freq_factors.pop_back();
   EXPECT_NE(error(w).find("7 RoPE frequency factors, expected head_dim / 2 = 8"), std::string::npos);
@@ -244,7 +280,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ArchitecturesTest, EveryWeightTypeMatchesTheScalarReference) {
   if (!IsaSupported(Isa::kAvx2)) GTEST_SKIP() << "avx2 is not available on this CPU";
   const std::vector<int32_t> tokens = Tokens(12);
-  for (const char* shape : {"stories260K", "llama3-tiny", "qwen3-tiny", "lfm2-tiny"}) {
+  for (const char* shape : {"stories260K", "llama3-tiny", "qwen3-tiny", "lfm2-tiny", "qwen35-tiny"}) {
     for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0}) {
       SCOPED_TRACE(std::string(shape) + " " + DTypeName(dtype));
       const ModelWeights& w = Model(shape, dtype).weights;

@@ -33,6 +33,23 @@ TEST(KvCacheTest, HoldsAttentionLayersAndConvStateOnly) {
   EXPECT_TRUE(llama.SaveConvState(0).empty());
 }
 
+TEST(KvCacheTest, Qwen35HoldsAttentionKvAndEachGatedDeltaLayersState) {
+  // 6 attention layers of 2 KV heads of 256; 18 Gated DeltaNet layers, each a
+  // conv window of 3 inputs of 6144 channels and 16 head blocks of 128 x 128
+  // plus the pending update (128 + 128 + 1, padded to 272).
+  const ModelConfig c = *FindSynthShape("qwen3.5-0.8b");
+  const size_t layer_floats = 3 * 6144 + 16 * (128 * 128 + 272);
+  KvCache cache(c, 2);
+  EXPECT_EQ(cache.SlotBytes(1000), 2u * 6 * 2 * 1000 * 256 * 4 + 18 * layer_floats * 4);
+  ASSERT_TRUE(cache.Reserve(1, 4).ok());
+  const std::vector<float> state = cache.SaveConvState(1);
+  ASSERT_EQ(state.size(), 18 * layer_floats);
+  for (float v : state) ASSERT_EQ(v, 0.0f);
+  // Layer 3 is attention: layers 2 and 4 hold consecutive blocks, each on a 64-byte line.
+  EXPECT_EQ(cache.ConvState(1, 4) - cache.ConvState(1, 2), static_cast<ptrdiff_t>(layer_floats));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(cache.ConvState(1, 0)) % 64, 0u);
+}
+
 TEST(KvCacheTest, StoresRoundedValuesGrowsKeepingAPrefixAndCopiesPrefixes) {
   const ModelConfig c = *FindSynthShape("lfm2-tiny");  // attention at layers 2 and 5, 4 KV heads of 8
   for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {

@@ -99,7 +99,7 @@ TEST_P(LlamaCppReferenceTest, TopTokenAndLogitsAgreeAtEveryStep) {
 
 INSTANTIATE_TEST_SUITE_P(
     Architectures, LlamaCppReferenceTest,
-    ::testing::Combine(::testing::Values("llama3-tiny", "qwen3-tiny", "lfm2-tiny"),
+    ::testing::Combine(::testing::Values("llama3-tiny", "qwen3-tiny", "lfm2-tiny", "qwen35-tiny"),
                        ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512)),
     [](const ::testing::TestParamInfo<std::tuple<const char*, Isa>>& info) {
       std::string name = std::string(std::get<0>(info.param)) + "_" + IsaName(std::get<1>(info.param));
