@@ -49,7 +49,7 @@ std::vector<float> Logits(const ModelWeights& w, const std::vector<int32_t>& tok
   absl::StatusOr<std::unique_ptr<Transformer>> t = Transformer::Create(w);
   EXPECT_TRUE(t.ok()) << t.status();
   KvCache cache(w.config, 1);
-  cache.Reserve(0, static_cast<int>(tokens.size()));
+  EXPECT_TRUE(cache.Reserve(0, static_cast<int>(tokens.size())).ok());
   std::vector<StepRow> rows;
   for (size_t p = 0; p < tokens.size(); ++p) rows.push_back(StepRow{0, static_cast<int>(p), tokens[p], true});
   std::vector<float> logits(tokens.size() * w.config.vocab_size);
