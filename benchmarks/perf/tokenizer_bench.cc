@@ -11,8 +11,8 @@
 //   * a plain memory-read pass over the same bytes, the ratio's yardstick.
 // Target (issue 11): >= 10 MB/s; transformers.js encodes this text at 0.44 MB/s.
 // Times are thread CPU time so that other processes do not inflate them.
-// --passes 0 only loads the tokenizer (the baseline of an A/B timing of the
-// whole process with farm-bench).
+// --passes 0 only loads the tokenizer (the baseline when the whole process is timed
+// A against B, pair by pair).
 #include <time.h>
 
 #include <chrono>
