@@ -32,7 +32,7 @@ class LoopbackServer {
     port_ = server.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server.listen_after_bind(); });
-    server.wait_until_ready();
+    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
 
@@ -104,10 +104,10 @@ TEST(SseParserTest, RefusesAnEndlessLine) {
 }
 
 TEST(OpenAiClientTest, CreateChecksTheUrl) {
-  EXPECT_FALSE(Client::Create(ClientOptions{.base_url = "127.0.0.1:8080/v1"}).ok());
-  EXPECT_FALSE(Client::Create(ClientOptions{.base_url = "ftp://x/v1"}).ok());
-  EXPECT_FALSE(Client::Create(ClientOptions{.base_url = "http:///v1"}).ok());
-  absl::StatusOr<Client> c = Client::Create(ClientOptions{.base_url = "http://127.0.0.1:9/v1/"});
+  EXPECT_FALSE(Client::Create(FastOptions("127.0.0.1:8080/v1")).ok());
+  EXPECT_FALSE(Client::Create(FastOptions("ftp://x/v1")).ok());
+  EXPECT_FALSE(Client::Create(FastOptions("http:///v1")).ok());
+  absl::StatusOr<Client> c = Client::Create(FastOptions("http://127.0.0.1:9/v1/"));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->Url("/models"), "http://127.0.0.1:9/v1/models");
   ClientOptions bad = FastOptions("http://127.0.0.1:9/v1");
