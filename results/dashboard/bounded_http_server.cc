@@ -110,12 +110,25 @@ class DeadlineStream : public httplib::Stream {
   bool timed_out_ = false;
 };
 
+thread_local int current_socket = -1;
+
 void CloseSocket(int sock) {
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
 }
 
 }  // namespace
+
+int BoundedHttpServer::CurrentSocket() { return current_socket; }
+
+bool BoundedHttpServer::PeerClosed(int sock) {
+  if (sock < 0) return false;
+  pollfd p{sock, static_cast<short>(POLLIN | POLLRDHUP), 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+  char byte = 0;
+  return ::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
 
 BoundedHttpServer::BoundedHttpServer(const HttpLimits& limits) : limits_(limits) {
   const int workers = std::max(1, limits.workers);
@@ -158,7 +171,9 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     DeadlineStream stream(sock, Clock::now() + std::chrono::milliseconds(limits_.request_deadline_ms),
                           limits_.io_timeout_ms);
     bool connection_closed = false;
+    current_socket = sock;
     ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
+    current_socket = -1;
     if (!ok || connection_closed || stream.timed_out()) break;
   }
   CloseSocket(sock);

@@ -35,6 +35,13 @@ class BoundedHttpServer : public httplib::Server {
  public:
   explicit BoundedHttpServer(const HttpLimits& limits);
 
+  // The socket of the connection the calling worker thread is serving, or -1
+  // outside a request: lets a long-running handler notice that its client
+  // has gone (the model server stops the client's generation then).
+  static int CurrentSocket();
+  // Whether the peer of `sock` has closed its side (without reading data).
+  static bool PeerClosed(int sock);
+
  private:
   bool process_and_close_socket(socket_t sock) override;
   // Takes a connection slot for `client`; false when it holds too many.
