@@ -1,14 +1,9 @@
 #include "runners/serve_model/model_server.h"
 
-#include <sys/socket.h>
-
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
-#include <mutex>
 #include <random>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -80,14 +75,8 @@ struct ModelServer::Impl {
   ModelServerOptions options;
   std::unique_ptr<EngineLoop> engine;
   BoundedHttpServer server;
-  std::thread thread;
   int port = 0;
   std::atomic<uint64_t> next_id{1};
-  std::mutex stop_mu;
-  bool stopped = false;
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  bool done = false;
 
   bool Authorized(const httplib::Request& req, httplib::Response& res) const {
     if (options.api_key.empty()) return true;
@@ -418,7 +407,7 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(
   if (!engine.ok()) return engine.status();
   impl->engine = *std::move(engine);
   Impl* self = impl.get();
-  httplib::Server& s = impl->server;
+  BoundedHttpServer& s = impl->server;
   s.set_payload_max_length(options.max_body_bytes);
   s.set_default_headers({{"Cache-Control", "no-store"}});
   s.Get("/health", [](const httplib::Request&, httplib::Response& r) {
@@ -437,48 +426,17 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(
       SetError(r, r.status, r.status == 404 ? "no such route" : "bad request");
     }
   });
-  // Not SO_REUSEPORT (httplib's default): a second server must not share the port.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  if (options.port == 0) {
-    impl->port = s.bind_to_any_port(options.host);
-    if (impl->port <= 0) return absl::UnavailableError(absl::StrCat("serve-model: cannot bind ", options.host));
-  } else {
-    if (!s.bind_to_port(options.host, options.port)) {
-      return absl::UnavailableError(absl::StrCat("serve-model: cannot bind ", options.host, ":", options.port,
-                                                 " (in use, or not an address of this machine)"));
-    }
-    impl->port = options.port;
-  }
-  impl->thread = std::thread([self] {
-    self->server.listen_after_bind();
-    std::lock_guard<std::mutex> lock(self->done_mu);
-    self->done = true;
-    self->done_cv.notify_all();
-  });
+  absl::StatusOr<int> port = s.StartServing(options.host, options.port, "serve-model");
+  if (!port.ok()) return port.status();
+  impl->port = *port;
   return std::unique_ptr<ModelServer>(new ModelServer(std::move(impl)));
 }
 
 void ModelServer::Stop() {
-  std::lock_guard<std::mutex> lock(impl_->stop_mu);
-  if (impl_->stopped) return;
-  impl_->stopped = true;
   impl_->engine->Shutdown();  // handlers waiting on a generation return at once
-  {
-    std::unique_lock<std::mutex> done_lock(impl_->done_mu);
-    while (impl_->thread.joinable() && !impl_->done) {
-      impl_->server.stop();
-      impl_->done_cv.wait_for(done_lock, std::chrono::milliseconds(10));
-    }
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.StopServing();
 }
 
-void ModelServer::Wait() {
-  std::unique_lock<std::mutex> lock(impl_->done_mu);
-  impl_->done_cv.wait(lock, [this] { return impl_->done; });
-}
+void ModelServer::Wait() { impl_->server.WaitServing(); }
 
 }  // namespace doomscope::serve

@@ -110,7 +110,10 @@ TEST_F(ModelServerTest, StreamedChunksAddUpToTheSameAnswer) {
       });
   ASSERT_TRUE(end.ok()) << end.status();
   EXPECT_EQ(*end, openai::StreamEnd::kDone);
-  EXPECT_GT(chunks, 5);
+  // At least one text chunk and the closing one with the finish reason (a
+  // model this fast may finish before the first chunk is written: the text
+  // then comes in one piece).
+  EXPECT_GE(chunks, 2);
   const openai::Choice c = folded.choices().at(0);
   EXPECT_EQ(c.token_ids, want);
   EXPECT_EQ(c.text, Decode(want, prompt));
