@@ -9,6 +9,7 @@
 #include "detectors/streaming_tail.h"
 #include "detectors/unit_kind.h"
 #include "engine/generator.h"
+#include "engine/synth_model.h"
 #include "runners/command.h"
 
 namespace doomscope {
@@ -20,7 +21,14 @@ BundledEngineBackend::BundledEngineBackend(int max_batch, int threads, const Det
 
 absl::Status BundledEngineBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {
   model_.reset();
-  absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), checkpoint.tokenizer());
+  engine::LoadOptions options;
+  options.tokenizer_path = checkpoint.tokenizer();
+  if (!checkpoint.dtype().empty()) {
+    absl::StatusOr<engine::DType> dtype = engine::ParseDType(checkpoint.dtype());
+    if (!dtype.ok()) return dtype.status();
+    options.dtype = *dtype;
+  }
+  absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), options);
   if (!loaded.ok()) return loaded.status();
   model_ = std::make_unique<engine::LoadedModel>(std::move(*loaded));
   return absl::OkStatus();
