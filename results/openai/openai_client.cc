@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "results/openai/base_url.h"
 #include "results/openai/sse_parser.h"
 
 namespace doomscope::openai {
@@ -116,19 +117,8 @@ bool IsRetryable(const absl::Status& status) {
 }
 
 absl::StatusOr<Client> Client::Create(ClientOptions options) {
-  std::string url = options.base_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos ||
-      (url.compare(0, scheme_end, "http") != 0 && url.compare(0, scheme_end, "https") != 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("base_url \"", options.base_url, "\" must start with http:// or https://"));
-  }
-  const size_t path_start = url.find('/', scheme_end + 3);
-  std::string origin = url.substr(0, path_start);
-  if (origin.size() == scheme_end + 3) {
-    return absl::InvalidArgumentError(absl::StrCat("base_url \"", options.base_url, "\" has no host"));
-  }
+  absl::StatusOr<BaseUrl> url = SplitBaseUrl(options.base_url);
+  if (!url.ok()) return url.status();
   if (!Finite(options.connect_timeout_s, 1e-3) || !Finite(options.read_timeout_s, 1e-3) ||
       !Finite(options.deadline_s, 1e-3) || !Finite(options.backoff_initial_s, 0) ||
       !Finite(options.backoff_max_s, 0) || options.max_retries < 0 || options.max_response_bytes == 0) {
@@ -136,8 +126,8 @@ absl::StatusOr<Client> Client::Create(ClientOptions options) {
         "client limits must be finite: timeouts and deadline > 0, backoff >= 0, max_retries >= 0");
   }
   Client client(std::move(options));
-  client.origin_ = std::move(origin);
-  client.prefix_ = path_start == std::string::npos ? "" : url.substr(path_start);
+  client.origin_ = std::move(url->origin);
+  client.prefix_ = std::move(url->prefix);
   return client;
 }
 

@@ -120,6 +120,13 @@ bool ParseCompletionRequest(const json::Value& body, bool chat, CompletionReques
       if (!t->is_array()) return r.Fail("tools", "'tools' must be an array");
       if (!t->as_array().empty()) out->tools = ToNlohmann(*t);
     }
+    if (const json::Value* k = r.Get("chat_template_kwargs"); k != nullptr) {
+      const json::Value* thinking = k->Find("enable_thinking");
+      if (!k->is_object() || (thinking != nullptr && !thinking->is_bool())) {
+        return r.Fail("chat_template_kwargs", "'chat_template_kwargs' must be {\"enable_thinking\": true|false}");
+      }
+      if (thinking != nullptr) out->enable_thinking = thinking->as_bool();
+    }
   } else {
     const json::Value* p = r.Get("prompt");
     if (p == nullptr) return r.Fail("prompt", "'prompt' is required");

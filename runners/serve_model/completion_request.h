@@ -8,6 +8,7 @@
 //   messages                chat: [{role, content, ...}], content a string, null, or
 //                           [{type: "text", text}] parts; other keys pass to the template
 //   tools                   chat: tool definitions, passed to the chat template
+//   chat_template_kwargs    chat: {"enable_thinking": bool} for templates that read it
 //   max_tokens              >= 0 (max_completion_tokens is an alias); default: the rest
 //                           of the context
 //   temperature             >= 0, default 1 (0 = greedy)
@@ -49,6 +50,7 @@ struct CompletionRequest {
   // Chat: the conversation and the tools, as the chat template reads them.
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   nlohmann::ordered_json tools;  // null: none
+  std::optional<bool> enable_thinking;
   std::optional<int64_t> max_tokens;
   double temperature = 1.0;
   double top_p = 1.0;

@@ -108,6 +108,7 @@ struct ModelServer::Impl {
       engine::ChatRequest chat;
       chat.messages = r.messages;
       chat.tools = r.tools;
+      chat.enable_thinking = r.enable_thinking;
       absl::StatusOr<std::string> text = engine::RenderChat(*templates, chat);
       if (!text.ok()) {
         SetError(res, 400, absl::StrCat("the chat template refused the messages: ", text.status().message()),
