@@ -1,12 +1,14 @@
 #include "runners/backend_config.h"
 
 #include "runners/engine_backend.h"
+#include "runners/openai_backend.h"
 #include "runners/replay_backend.h"
 
 namespace doomscope {
 
 absl::Status CheckBackendConfig(const SuiteConfig& suite) {
   if (suite.backend().has_replay()) return StoredGenerationsBackend::CheckConfig(suite);
+  if (suite.backend().has_openai()) return OpenAiHttpBackend::CheckConfig(suite);
   return BundledEngineBackend::CheckConfig(suite);
 }
 

@@ -1,6 +1,7 @@
 #include "runners/backend_factory.h"
 
 #include "runners/engine_backend.h"
+#include "runners/openai_backend.h"
 #include "runners/replay_backend.h"
 
 namespace doomscope {
@@ -11,6 +12,11 @@ absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& sui
         StoredGenerationsBackend::Open(suite.backend().replay().path());
     if (!replay.ok()) return replay.status();
     return std::unique_ptr<Backend>(std::move(*replay));
+  }
+  if (suite.backend().has_openai()) {
+    absl::StatusOr<std::unique_ptr<OpenAiHttpBackend>> openai = OpenAiHttpBackend::Create(suite.backend().openai());
+    if (!openai.ok()) return openai.status();
+    return std::unique_ptr<Backend>(std::move(*openai));
   }
   return std::unique_ptr<Backend>(std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads));
 }

@@ -12,7 +12,8 @@
 
 namespace doomscope {
 
-// The backend of a suite: the bundled engine (default), or replay.
+// The backend of a suite: the bundled engine (default), replay, or an
+// OpenAI-compatible server.
 absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads);
 
 }  // namespace doomscope

@@ -20,6 +20,7 @@ const std::vector<Command>& AllCommands() {
       RepairCommand(),
       TokenizeCommand(),
       RenderTemplateCommand(),
+      ServeModelCommand(),
   };
   return *commands;
 }

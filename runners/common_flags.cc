@@ -26,6 +26,9 @@ ABSL_FLAG(std::string, markdown, "", "Write a Markdown summary to this file.");
 ABSL_FLAG(std::string, html, "", "Write a self-contained HTML report to this file.");
 ABSL_FLAG(std::string, out, "", "Results folder.");
 ABSL_FLAG(std::string, suite, "", "Suite config (textproto).");
+ABSL_FLAG(std::string, host, "127.0.0.1",
+          "Address to listen on (loopback by default; anything else exposes the server to the network).");
+ABSL_FLAG(int, port, 8080, "TCP port to listen on (0 picks a free one).");
 ABSL_FLAG(std::string, shared, "", "The shared data folder (default $DOOMSCOPE_SHARED, else ../shared).");
 
 namespace doomscope {

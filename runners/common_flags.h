@@ -40,6 +40,8 @@ ABSL_DECLARE_FLAG(std::string, html);
 ABSL_DECLARE_FLAG(std::string, out);
 ABSL_DECLARE_FLAG(std::string, suite);
 ABSL_DECLARE_FLAG(std::string, shared);
+ABSL_DECLARE_FLAG(std::string, host);
+ABSL_DECLARE_FLAG(int, port);
 
 namespace doomscope {
 // The ../shared folder: --shared, else $DOOMSCOPE_SHARED, else "../shared".

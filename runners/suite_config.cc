@@ -172,7 +172,7 @@ void FillSuiteDefaults(SuiteConfig* config) {
     if (s.top_p() == 0) s.set_top_p(1.0);
     if (s.repetition_penalty() == 0) s.set_repetition_penalty(1.0);
   }
-  if (!config->backend().has_replay()) {
+  if (config->backend().kind_case() == BackendConfig::KIND_NOT_SET || config->backend().has_engine()) {
     EngineBackend* engine = config->mutable_backend()->mutable_engine();
     if (engine->max_batch() == 0) engine->set_max_batch(kDefaultEngineMaxBatch);
   }

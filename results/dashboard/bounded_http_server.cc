@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+
 namespace doomscope::results {
 namespace {
 
@@ -110,6 +112,8 @@ class DeadlineStream : public httplib::Stream {
   bool timed_out_ = false;
 };
 
+thread_local int current_socket = -1;
+
 void CloseSocket(int sock) {
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
@@ -117,9 +121,66 @@ void CloseSocket(int sock) {
 
 }  // namespace
 
+int BoundedHttpServer::CurrentSocket() { return current_socket; }
+
+bool BoundedHttpServer::PeerClosed(int sock) {
+  if (sock < 0) return false;
+  pollfd p{sock, static_cast<short>(POLLIN | POLLRDHUP), 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+  char byte = 0;
+  return ::recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 BoundedHttpServer::BoundedHttpServer(const HttpLimits& limits) : limits_(limits) {
   const int workers = std::max(1, limits.workers);
   new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+}
+
+BoundedHttpServer::~BoundedHttpServer() { StopServing(); }
+
+absl::StatusOr<int> BoundedHttpServer::StartServing(const std::string& host, int port, std::string_view what) {
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind
+  // a port already in use and silently split the connections with it.
+  set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  if (port == 0) {
+    port = bind_to_any_port(host);
+    if (port <= 0) return absl::UnavailableError(absl::StrCat(std::string(what), ": cannot bind ", host));
+  } else if (!bind_to_port(host, port)) {
+    return absl::UnavailableError(absl::StrCat(std::string(what), ": cannot bind ", host, ":", port,
+                                               " (in use, or not an address of this machine)"));
+  }
+  thread_ = std::thread([this] {
+    listen_after_bind();
+    std::lock_guard<std::mutex> lock(done_mu_);
+    done_ = true;
+    done_cv_.notify_all();
+  });
+  return port;
+}
+
+void BoundedHttpServer::StopServing() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  // httplib's stop() is a no-op until the listening thread has entered its
+  // accept loop, so a stop right after the start must retry until it returns.
+  {
+    std::unique_lock<std::mutex> done_lock(done_mu_);
+    while (thread_.joinable() && !done_) {
+      stop();
+      done_cv_.wait_for(done_lock, std::chrono::milliseconds(10));
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void BoundedHttpServer::WaitServing() {
+  std::unique_lock<std::mutex> lock(done_mu_);
+  done_cv_.wait(lock, [this] { return done_ || !thread_.joinable(); });
 }
 
 bool BoundedHttpServer::Acquire(const std::string& client) {
@@ -158,7 +219,9 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
     DeadlineStream stream(sock, Clock::now() + std::chrono::milliseconds(limits_.request_deadline_ms),
                           limits_.io_timeout_ms);
     bool connection_closed = false;
+    current_socket = sock;
     ok = process_request(stream, /*close_connection=*/left == 1, connection_closed, nullptr);
+    current_socket = -1;
     if (!ok || connection_closed || stream.timed_out()) break;
   }
   CloseSocket(sock);

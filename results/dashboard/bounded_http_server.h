@@ -16,9 +16,14 @@
 
 #include <httplib.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/statusor.h"
 
 namespace doomscope::results {
 
@@ -34,6 +39,24 @@ struct HttpLimits {
 class BoundedHttpServer : public httplib::Server {
  public:
   explicit BoundedHttpServer(const HttpLimits& limits);
+  ~BoundedHttpServer() override;  // StopServing()
+
+  // Binds host:port (port 0 picks a free one; never SO_REUSEPORT, so a second
+  // server cannot silently share a port) and serves on a background thread.
+  // Returns the port; errors (Unavailable) start with `what` and name the
+  // address.
+  absl::StatusOr<int> StartServing(const std::string& host, int port, std::string_view what);
+  // Stops accepting, finishes in-flight requests and joins; idempotent.
+  void StopServing();
+  // Blocks until serving stops (StopServing from another thread, or a failure).
+  void WaitServing();
+
+  // The socket of the connection the calling worker thread is serving, or -1
+  // outside a request: lets a long-running handler notice that its client
+  // has gone (the model server stops the client's generation then).
+  static int CurrentSocket();
+  // Whether the peer of `sock` has closed its side (without reading data).
+  static bool PeerClosed(int sock);
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -44,6 +67,12 @@ class BoundedHttpServer : public httplib::Server {
   HttpLimits limits_;
   std::mutex mu_;
   std::map<std::string, int> open_;  // connections per client address
+  std::thread thread_;               // the listening thread
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+  std::mutex done_mu_;  // guards done_: the listening thread has returned
+  std::condition_variable done_cv_;
+  bool done_ = false;
 };
 
 }  // namespace doomscope::results

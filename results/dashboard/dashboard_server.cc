@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include <sys/socket.h>
 
 #include "absl/strings/str_cat.h"
 #include "results/dashboard/bounded_http_server.h"
@@ -95,13 +92,7 @@ struct DashboardServer::Impl {
   ScopedFd dir_fd;  // /files/ paths are opened beneath it
   DashboardServerOptions options;
   BoundedHttpServer server;
-  std::thread thread;
   int port = 0;
-  std::mutex stop_mu;
-  bool stopped = false;
-  std::mutex done_mu;  // guards done: the listening thread has returned
-  std::condition_variable done_cv;
-  bool done = false;
 
   std::mutex mu;  // guards snapshot
   std::shared_ptr<const Snapshot> snapshot;
@@ -233,7 +224,7 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
   if (!dir_fd.ok()) return absl::NotFoundError(absl::StrCat("serve: ", dir_fd.status().message()));
   impl->dir_fd = *std::move(dir_fd);
   Impl* self = impl.get();
-  httplib::Server& s = impl->server;
+  BoundedHttpServer& s = impl->server;
   // Everything is read-only: no request has a body, so one is refused (413)
   // before a byte of it is read, and other methods get 405.
   s.set_payload_max_length(0);
@@ -263,53 +254,14 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     if (r.body.empty()) SetError(r, r.status, r.status == 404 ? "not found" : "error");
   });
 
-  // httplib's default also sets SO_REUSEPORT, which lets a second server bind
-  // a port already in use and silently split the connections with it.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  if (options.port == 0) {
-    impl->port = s.bind_to_any_port(options.host);
-    if (impl->port <= 0) {
-      return absl::UnavailableError(absl::StrCat("serve: cannot bind ", options.host));
-    }
-  } else {
-    if (!s.bind_to_port(options.host, options.port)) {
-      return absl::UnavailableError(
-          absl::StrCat("serve: cannot bind ", options.host, ":", options.port,
-                       " (in use, or not an address of this machine)"));
-    }
-    impl->port = options.port;
-  }
-  impl->thread = std::thread([self] {
-    self->server.listen_after_bind();
-    std::lock_guard<std::mutex> lock(self->done_mu);
-    self->done = true;
-    self->done_cv.notify_all();
-  });
+  absl::StatusOr<int> port = s.StartServing(options.host, options.port, "serve");
+  if (!port.ok()) return port.status();
+  impl->port = *port;
   return std::unique_ptr<DashboardServer>(new DashboardServer(std::move(impl)));
 }
 
-void DashboardServer::Stop() {
-  std::lock_guard<std::mutex> lock(impl_->stop_mu);
-  if (impl_->stopped) return;
-  impl_->stopped = true;
-  // httplib's stop() is a no-op until the listening thread has entered its
-  // accept loop, so a Stop() right after Start() must retry until it returns.
-  {
-    std::unique_lock<std::mutex> done_lock(impl_->done_mu);
-    while (impl_->thread.joinable() && !impl_->done) {
-      impl_->server.stop();
-      impl_->done_cv.wait_for(done_lock, std::chrono::milliseconds(10));
-    }
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+void DashboardServer::Stop() { impl_->server.StopServing(); }
 
-void DashboardServer::Wait() {
-  std::unique_lock<std::mutex> lock(impl_->done_mu);
-  impl_->done_cv.wait(lock, [this] { return impl_->done; });
-}
+void DashboardServer::Wait() { impl_->server.WaitServing(); }
 
 }  // namespace doomscope::results

@@ -19,6 +19,7 @@ Command ScoreCommand();
 Command RepairCommand();
 Command TokenizeCommand();
 Command RenderTemplateCommand();
+Command ServeModelCommand();
 
 }  // namespace doomscope
 

@@ -7,12 +7,9 @@
 #include "absl/flags/flag.h"
 #include "results/dashboard/dashboard_server.h"
 #include "runners/command.h"
+#include "runners/common_flags.h"
 #include "runners/commands/commands.h"
 
-ABSL_FLAG(std::string, host, "127.0.0.1",
-          "serve: address to listen on (loopback by default; anything else exposes the "
-          "records to the network)");
-ABSL_FLAG(int, port, 8080, "serve: TCP port (0 picks a free one)");
 
 namespace doomscope {
 namespace {
