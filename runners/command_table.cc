@@ -20,6 +20,8 @@ const std::vector<Command>& AllCommands() {
       RepairCommand(),
       TokenizeCommand(),
       RenderTemplateCommand(),
+      JudgeCommand(),
+      PairsCommand(),
   };
   return *commands;
 }

@@ -24,6 +24,7 @@
 #include "results/stage_report.h"
 #include "runners/command.h"
 #include "runners/engine_backend.h"
+#include "runners/jury_pass.h"
 #include "runners/replay_backend.h"
 #include "runners/sample_scorer.h"
 #include "results/hash/sha256.h"
@@ -354,6 +355,18 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   results::StageReport report = results::BuildStageReport(contents->records);
   if (absl::Status s = results::WriteSummary(dir, report); !s.ok()) return s;
   outcome.table = results::StageReportToText(report);
+  if (suite.has_jury()) {  // the jury pass over this shard's samples (runners/jury_pass.h)
+    JuryPassOptions jury;
+    jury.dir = dir;
+    jury.jury = suite.jury();
+    jury.jury_path = options.suite_path;
+    jury.shard = options.shard;
+    jury.threads = threads;
+    jury.progress_out = options.progress_out;
+    absl::StatusOr<JuryPassOutcome> judged = RunJuryPass(jury);
+    if (!judged.ok()) return absl::Status(judged.status().code(), absl::StrCat("jury: ", judged.status().message()));
+    outcome.table += JuryReportToText(judged->report);
+  }
   outcome.wall_s = NowSeconds() - start;
   return outcome;
 }

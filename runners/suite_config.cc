@@ -11,6 +11,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "results/json/jsonl.h"
+#include "runners/jury_config.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;
@@ -54,6 +55,7 @@ void ResolveAll(const std::string& base_dir, SuiteConfig* config) {
     config->mutable_backend()->mutable_replay()->set_path(
         ResolvePath(base_dir, config->backend().replay().path()));
   }
+  if (config->has_jury()) ResolveJuryPaths(base_dir, config->mutable_jury());
 }
 
 template <typename Entries>
@@ -158,6 +160,11 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
   }
   if (absl::Status s = ValidateDetectorConfig(config.detector()); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("detector: ", std::string(s.message())));
+  }
+  if (config.has_jury()) {
+    if (absl::Status s = ValidateJuryConfig(config.jury()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("jury: ", std::string(s.message())));
+    }
   }
   if (replay) {
     if (absl::Status s = CheckFile("backend.replay.path", config.backend().replay().path()); !s.ok()) return s;

@@ -19,6 +19,8 @@ Command ScoreCommand();
 Command RepairCommand();
 Command TokenizeCommand();
 Command RenderTemplateCommand();
+Command JudgeCommand();
+Command PairsCommand();
 
 }  // namespace doomscope
 

@@ -1,0 +1,34 @@
+// The prompt side of preference pairs for chat tasks: TRL's conversational
+// form wants the prompt as the task's messages, not the rendered template
+// text a record stores. Tasks of a run in chat format (TaskConfig.
+// prompt_format CHAT) have their items loaded again from the run manifest's
+// suite; every other task keeps plain strings.
+#ifndef DOOMSCOPE_RUNNERS_PAIR_PROMPTS_H_
+#define DOOMSCOPE_RUNNERS_PAIR_PROMPTS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "results/json/json.h"
+#include "results/proto/record.pb.h"
+
+namespace doomscope {
+
+class PairPrompts {
+ public:
+  // Errors: a chat task's data file can no longer be read (names the task).
+  static absl::StatusOr<PairPrompts> ForRun(const RunManifest& manifest);
+
+  // [{"role", "content"}...] for a sample of a chat task, else nullopt.
+  std::optional<json::Value> Messages(const SampleRecord& sample) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, json::Value> messages_;  // (task, item id)
+};
+
+}  // namespace doomscope
+
+#endif  // DOOMSCOPE_RUNNERS_PAIR_PROMPTS_H_
