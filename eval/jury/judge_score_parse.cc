@@ -1,11 +1,11 @@
 #include "eval/jury/judge_score_parse.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "re2/re2.h"
 #include "results/json/json.h"
 
@@ -41,9 +41,12 @@ std::optional<double> FromScoreLine(std::string_view answer) {
   static const RE2 kLine(R"((?i)^[\s#>*_-]*score[*_\s]*[:=][*_\s]*(-?\d+(?:\.\d+)?))");
   std::optional<double> last;
   std::string number;
-  for (std::string_view line : absl::StrSplit(answer, '\n')) {
+  for (size_t start = 0; start <= answer.size();) {
+    const size_t end = std::min(answer.find('\n', start), answer.size());
+    const re2::StringPiece line(answer.data() + start, end - start);
     double d = 0;
     if (RE2::PartialMatch(line, kLine, &number) && absl::SimpleAtod(number, &d)) last = d;
+    start = end + 1;
   }
   return last;
 }

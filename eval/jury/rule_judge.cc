@@ -2,13 +2,22 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "results/json/json.h"
 
 namespace doomscope::jury {
 
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  const size_t begin = s.find_first_not_of(" \t\r\n\f\v");
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(" \t\r\n\f\v") - begin + 1);
+}
+
+}  // namespace
+
 std::string_view StripCodeFence(std::string_view text) {
-  text = absl::StripAsciiWhitespace(text);
+  text = Trim(text);
   if (text.size() >= 6 && text.substr(0, 3) == "```" && text.substr(text.size() - 3) == "```") {
     std::string_view inner = text.substr(3, text.size() - 6);
     const size_t newline = inner.find('\n');
@@ -17,7 +26,7 @@ std::string_view StripCodeFence(std::string_view text) {
         inner.substr(0, newline).find_first_of(" \t{[\"") == std::string_view::npos) {
       inner = inner.substr(newline + 1);
     }
-    text = absl::StripAsciiWhitespace(inner);
+    text = Trim(inner);
   }
   return text;
 }

@@ -27,9 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Eval prompt ids: the first ones loop under the SFT checkpoint's greedy
+// Eval prompt ids: 0, 3 and 41 loop under the SFT checkpoint's greedy
 // decoding (measured with this engine), the others do not.
-const std::set<int64_t> kPromptIds = {PROMPT_IDS};
+const std::set<int64_t> kPromptIds = {0, 3, 41, 1, 2, 4};
 
 std::string WritePrompts(const std::string& dir) {
   std::string out;

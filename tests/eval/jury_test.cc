@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "eval/jury/aggregate.h"
 #include "eval/jury/agreement.h"
 #include "eval/jury/judge_score_parse.h"
@@ -74,12 +75,12 @@ TEST(TaskAgreement, PerfectAndInverted) {
 
 JuryConfig Panel(int judges, Aggregation how) {
   JuryConfig jury;
-  for (int j = 0; j < judges; ++j) jury.add_judge()->set_name("j" + std::to_string(j));
+  for (int j = 0; j < judges; ++j) jury.add_judge()->set_name(absl::StrCat("j", j));
   jury.set_aggregate(how);
   return jury;
 }
 
-TEST(Aggregate, MeanAndMedianOverVotesWithQuorum) {
+TEST(JuryAggregate, MeanAndMedianOverVotesWithQuorum) {
   const std::vector<SampleVotes> samples = {
       {"g", {0.2, 0.4, 0.9}},
       {"g", {0.2, kNo, 0.9}},  // 2 of 3: quorum (2) met
@@ -104,7 +105,7 @@ TEST(Aggregate, MeanAndMedianOverVotesWithQuorum) {
   EXPECT_DOUBLE_EQ(lone[2].value, 0.9);
 }
 
-TEST(Aggregate, MajorityTieRuleIsTheMoreConfidentSideNotJudgeOrder) {
+TEST(JuryAggregate, MajorityTieRuleIsTheMoreConfidentSideNotJudgeOrder) {
   bool tie = false;
   EXPECT_EQ(MajorityVote(std::vector<double>{0.9, 0.7, 0.1}, 0.5, &tie), 1);
   EXPECT_FALSE(tie);
@@ -124,7 +125,7 @@ TEST(Aggregate, MajorityTieRuleIsTheMoreConfidentSideNotJudgeOrder) {
   EXPECT_EQ(a[0].value, 1);
 }
 
-TEST(Aggregate, RankAverageRanksWithinAGroupWithSharedTies) {
+TEST(JuryAggregate, RankAverageRanksWithinAGroupWithSharedTies) {
   // Judge 0: 0.2, 0.8, 0.8 -> ranks 1, 2.5, 2.5 -> scaled 0, 0.75, 0.75.
   // Judge 1: 0.1, 0.3, 0.9 -> ranks 1, 2, 3 -> scaled 0, 0.5, 1.
   // The other group's sample is ranked alone (0.5 from each judge).
