@@ -50,7 +50,9 @@ class FaultyJudgeServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    // The socket listens once bound; connections made before the accept loop
+    // starts wait in the backlog. Wait for the loop anyway, bounded.
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ~FaultyJudgeServer() {
     stopping_ = true;
@@ -74,39 +76,51 @@ class FaultyJudgeServer {
   std::atomic<bool> stopping_{false};
 };
 
-TEST(JudgeHttpFaultsTest, FaultsAbstainAreCountedAndNothingHangs) {
-  FaultyJudgeServer server;
-  ASSERT_GT(server.port(), 0);
-  const std::string dir = testing::MakeTempDir("judge-faults");
-  ASSERT_TRUE(results::WriteManifest(dir, RunManifest()).ok());
-  const std::vector<std::string> faults = {"ok", "ok", "ok", "slow", "slow", "500", "500", "garbage", "nonsense",
-                                           "timeout"};
-  {
-    auto writer = results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, 0, 1));
-    ASSERT_TRUE(writer.ok());
-    for (size_t i = 0; i < faults.size(); ++i) {
-      SampleRecord r;
-      r.set_sample_id(absl::StrCat("s", i));
-      r.set_checkpoint("c");
-      r.set_task("t");
-      r.set_item_id(absl::StrCat("item", i / 2));
-      r.set_prompt("Write a story.");
-      r.set_text(absl::StrCat("Once upon a time. FAULT:", faults[i]));
-      ASSERT_TRUE((*writer)->Append(r).ok());
-    }
-    ASSERT_TRUE((*writer)->Flush().ok());
+// A run folder whose samples have these output texts (two per prompt).
+std::string RunWithOutputs(const std::vector<std::string>& texts) {
+  const std::string dir = testing::MakeTempDir("judge-http");
+  EXPECT_TRUE(results::WriteManifest(dir, RunManifest()).ok());
+  auto writer = results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, 0, 1));
+  EXPECT_TRUE(writer.ok());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    SampleRecord r;
+    r.set_sample_id(absl::StrCat("s", i));
+    r.set_checkpoint("c");
+    r.set_task("t");
+    r.set_item_id(absl::StrCat("item", i / 2));
+    r.set_prompt("Write a story.");
+    r.set_text(texts[i]);
+    EXPECT_TRUE((*writer)->Append(r).ok());
   }
+  EXPECT_TRUE((*writer)->Flush().ok());
+  return dir;
+}
+
+// One openai judge at 127.0.0.1:PORT with a 1 s timeout and one retry.
+JuryPassOptions OneJudgeAt(const std::string& dir, int port) {
   JuryPassOptions options;
   options.dir = dir;
   JudgeConfig* judge = options.jury.add_judge();
   judge->set_name("model");
   OpenAIJudge* o = judge->mutable_openai();
-  o->set_base_url(absl::StrCat("http://127.0.0.1:", server.port(), "/v1"));
+  o->set_base_url(absl::StrCat("http://127.0.0.1:", port, "/v1"));
   o->set_model("judge-model");
   o->set_timeout_s(1);
   o->set_max_retries(1);
   o->set_concurrency(4);
   options.progress_out = nullptr;
+  return options;
+}
+
+TEST(JudgeHttpFaultsTest, FaultsAbstainAreCountedAndNothingHangs) {
+  FaultyJudgeServer server;
+  ASSERT_GT(server.port(), 0);
+  const std::vector<std::string> faults = {"ok", "ok", "ok", "slow", "slow", "500", "500", "garbage", "nonsense",
+                                           "timeout"};
+  std::vector<std::string> texts;
+  for (const std::string& f : faults) texts.push_back("Once upon a time. FAULT:" + f);
+  const std::string dir = RunWithOutputs(texts);
+  JuryPassOptions options = OneJudgeAt(dir, server.port());
 
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<JuryPassOutcome> first = RunJuryPass(options);
@@ -123,7 +137,7 @@ TEST(JudgeHttpFaultsTest, FaultsAbstainAreCountedAndNothingHangs) {
   EXPECT_EQ(reasons->Find("unavailable")->as_int(), 2) << json::Serialize(*reasons);
   EXPECT_EQ(reasons->Find("unparseable")->as_int(), 2) << json::Serialize(*reasons);
   EXPECT_EQ(first->judges[0].retryable, 3);
-  EXPECT_DOUBLE_EQ(report.Find("mean_score")->as_double(), 7.0 / 9.0);  // 8 on a 1..10 scale
+  EXPECT_NEAR(report.Find("mean_score")->as_double(), 7.0 / 9.0, 1e-12);  // 8 on a 1..10 scale
   EXPECT_EQ(first->report.Find("below_quorum")->as_int(), 5);
 
   // The server recovers: the next pass asks only for the 3 retryable votes.
@@ -149,26 +163,7 @@ TEST(JudgeHttpFaultsTest, ADeadServerAbstainsQuickly) {
     httplib::Server probe;
     port = probe.bind_to_any_port("127.0.0.1");
   }
-  const std::string dir = testing::MakeTempDir("judge-dead");
-  ASSERT_TRUE(results::WriteManifest(dir, RunManifest()).ok());
-  {
-    auto writer = results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, 0, 1));
-    ASSERT_TRUE(writer.ok());
-    SampleRecord r;
-    r.set_sample_id("s0");
-    r.set_text("hello");
-    ASSERT_TRUE((*writer)->Append(r).ok());
-    ASSERT_TRUE((*writer)->Flush().ok());
-  }
-  JuryPassOptions options;
-  options.dir = dir;
-  JudgeConfig* judge = options.jury.add_judge();
-  judge->set_name("model");
-  judge->mutable_openai()->set_base_url(absl::StrCat("http://127.0.0.1:", port, "/v1"));
-  judge->mutable_openai()->set_model("m");
-  judge->mutable_openai()->set_timeout_s(1);
-  judge->mutable_openai()->set_max_retries(1);
-  options.progress_out = nullptr;
+  JuryPassOptions options = OneJudgeAt(RunWithOutputs({"hello"}), port);
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<JuryPassOutcome> outcome = RunJuryPass(options);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
