@@ -35,7 +35,8 @@ std::string WritePrompts(const std::string& dir) {
   std::string out;
   int kept = 0;
   const std::string all = testing::ReadFile(testing::SharedPath("models/stages-a/eval_prompts.jsonl"));
-  for (std::string_view line : absl::StrSplit(all, '\n', absl::SkipEmpty())) {
+  const std::vector<std::string> all_lines = absl::StrSplit(all, '\n', absl::SkipEmpty());
+  for (const std::string& line : all_lines) {
     absl::StatusOr<json::Value> v = json::Parse(line);
     EXPECT_TRUE(v.ok());
     if (kPromptIds.count(v->Find("id")->as_int())) {
