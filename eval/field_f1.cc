@@ -1,11 +1,9 @@
 #include "eval/field_f1.h"
 
 #include <array>
+#include <algorithm>
 #include <map>
 
-#include "benchmarks/tasks/json_object_extract.h"
-#include "benchmarks/tasks/wnut17.h"
-#include "eval/error_classes.h"
 
 namespace doomscope::eval {
 namespace {
@@ -34,45 +32,6 @@ size_t PunctSuffix(std::string_view s) {
     if (s.size() >= p.size() && s.substr(s.size() - p.size()) == p) return p.size();
   }
   return 0;
-}
-
-using Multiset = std::map<std::string, int64_t>;
-
-// The six lists of an answer object, normalized; `valid` says whether the
-// object had exactly the six keys with lists of strings.
-std::map<std::string, Multiset> ReadFields(const json::Value& obj, bool* valid) {
-  std::map<std::string, Multiset> out;
-  *valid = obj.is_object();
-  size_t known_keys = 0;
-  for (std::string_view type : tasks::WnutEntityTypes()) {
-    Multiset& set = out[std::string(type)];
-    const json::Value* list = obj.Find(type);
-    if (list == nullptr) {
-      *valid = false;
-      continue;
-    }
-    ++known_keys;
-    auto add = [&](const std::string& s) {
-      std::string n = NormalizeEntity(s);
-      if (!n.empty()) ++set[n];
-    };
-    if (list->is_string()) {
-      *valid = false;
-      add(list->as_string());
-    } else if (list->is_array()) {
-      for (const json::Value& e : list->as_array()) {
-        if (e.is_string()) {
-          add(e.as_string());
-        } else {
-          *valid = false;
-        }
-      }
-    } else {
-      *valid = false;
-    }
-  }
-  if (obj.is_object() && obj.as_object().size() != known_keys) *valid = false;
-  return out;
 }
 
 }  // namespace
@@ -129,68 +88,60 @@ Prf PrfFromCounts(int64_t tp, int64_t fp, int64_t fn) {
   return out;
 }
 
-json::Value EmptyPredictionCounts(const json::Value& gold_fields) {
-  bool unused = false;
-  const std::map<std::string, Multiset> gold = ReadFields(gold_fields, &unused);
-  json::Value counts{json::Object{}};
-  for (std::string_view type : tasks::WnutEntityTypes()) {
-    int64_t fn = 0;
-    for (const auto& [s, n] : gold.at(std::string(type))) fn += n;
-    counts.Set(type, json::Value(json::Array{json::Value(0), json::Value(0), json::Value(fn)}));
+FieldLists ReadFieldLists(const json::Value& obj, std::span<const std::string_view> keys) {
+  FieldLists out;
+  out.valid = obj.is_object();
+  size_t known_keys = 0;
+  for (std::string_view key : keys) {
+    StringMultiset& set = out.lists[std::string(key)];
+    const json::Value* list = obj.Find(key);
+    if (list == nullptr) {
+      out.valid = false;
+      continue;
+    }
+    ++known_keys;
+    auto add = [&](const std::string& s) {
+      std::string n = NormalizeEntity(s);
+      if (!n.empty()) ++set[n];
+    };
+    if (list->is_string()) {
+      out.valid = false;
+      add(list->as_string());
+    } else if (list->is_array()) {
+      for (const json::Value& e : list->as_array()) {
+        if (e.is_string()) {
+          add(e.as_string());
+        } else {
+          out.valid = false;
+        }
+      }
+    } else {
+      out.valid = false;
+    }
   }
-  return counts;
+  if (obj.is_object() && obj.as_object().size() != known_keys) out.valid = false;
+  return out;
 }
 
-ScoreResult ScoreWnut17(const tasks::TaskItem& item, std::string_view output) {
-  ScoreResult r;
-  const tasks::JsonObjectExtraction ex = tasks::ExtractFirstJsonObject(output);
-  bool valid = false;
-  json::Value prediction{json::Object{}};
-  switch (ex.outcome) {
-    case tasks::JsonObjectOutcome::kEmpty: r.error_class = error_class::kEmpty; break;
-    case tasks::JsonObjectOutcome::kInvalid:
-    case tasks::JsonObjectOutcome::kNotFound: r.error_class = error_class::kInvalidJson; break;
-    case tasks::JsonObjectOutcome::kFound:
-      prediction = ex.value;
-      r.answer_extractable = true;
-      r.extracted = json::Serialize(ex.value);
-      break;
+FieldCounts CompareMultisets(const StringMultiset& predicted, const StringMultiset& gold) {
+  int64_t n_pred = 0, n_gold = 0, tp = 0;
+  for (const auto& [s, n] : predicted) {
+    n_pred += n;
+    auto it = gold.find(s);
+    if (it != gold.end()) tp += std::min(n, it->second);
   }
-  std::map<std::string, Multiset> pred = ReadFields(prediction, &valid);
-  if (ex.outcome == tasks::JsonObjectOutcome::kFound) {
-    r.error_class = valid ? error_class::kValid : error_class::kWrongSchema;
-  } else {
-    valid = false;
-  }
-  bool gold_valid = false;
-  const std::map<std::string, Multiset> gold = ReadFields(item.gold, &gold_valid);
+  for (const auto& [s, n] : gold) n_gold += n;
+  return FieldCounts{tp, n_pred - tp, n_gold - tp};
+}
 
-  json::Value counts{json::Object{}};
-  int64_t tp = 0, fp = 0, fn = 0;
-  for (std::string_view type_view : tasks::WnutEntityTypes()) {
-    const std::string type(type_view);
-    int64_t t_tp = 0, t_pred = 0, t_gold = 0;
-    for (const auto& [s, n] : pred[type]) {
-      t_pred += n;
-      auto it = gold.at(type).find(s);
-      if (it != gold.at(type).end()) t_tp += std::min(n, it->second);
-    }
-    for (const auto& [s, n] : gold.at(type)) t_gold += n;
-    counts.Set(type, json::Value(json::Array{json::Value(t_tp), json::Value(t_pred - t_tp), json::Value(t_gold - t_tp)}));
-    tp += t_tp;
-    fp += t_pred - t_tp;
-    fn += t_gold - t_tp;
-  }
-  // Without an answer object there is nothing to credit, even on a sentence without entities.
-  r.score = r.answer_extractable ? PrfFromCounts(tp, fp, fn).f1 : 0;
-  r.correct = valid && fp == 0 && fn == 0;
-  json::Value details{json::Object{}};
-  details.Set("counts", std::move(counts));
-  details.Set("exact_match", json::Value(r.correct));
-  details.Set("schema_valid", json::Value(valid));
-  if (!ex.error.empty()) details.Set("message", json::Value(ex.error));
-  r.details = std::move(details);
-  return r;
+json::Value PrfJson(int64_t tp, int64_t fp, int64_t fn) {
+  const Prf p = PrfFromCounts(tp, fp, fn);
+  return json::Value(json::Object{{"precision", json::Value(p.precision)},
+                                  {"recall", json::Value(p.recall)},
+                                  {"f1", json::Value(p.f1)},
+                                  {"tp", json::Value(tp)},
+                                  {"fp", json::Value(fp)},
+                                  {"fn", json::Value(fn)}});
 }
 
 }  // namespace doomscope::eval

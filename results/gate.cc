@@ -7,11 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
-#include "results/json/jsonl.h"
 #include "results/report_markdown.h"
 #include "results/stats/stats.h"
+#include "results/textproto/textproto_file.h"
 
 namespace doomscope::results {
 namespace {
@@ -29,18 +27,6 @@ CellKey KeyOf(const CellId& id, const std::vector<const SampleRecord*>& records)
   return CellKey{std::get<0>(id), first ? first->stage() : STAGE_UNSPECIFIED, std::get<1>(id), std::get<2>(id),
                  first ? first->checkpoint_step() : 0};
 }
-
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  explicit FirstError(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
-  }
-  std::string first_;
-
- private:
-  std::string path_;
-};
 
 std::string P(double p) { return p < 0.001 ? "<0.001" : absl::StrFormat("%.3f", p); }
 std::string Pp(double d) { return absl::StrFormat("%+.1f pp", 100.0 * d); }
@@ -116,23 +102,29 @@ GatePolicy EffectivePolicy(const GatePolicy& policy) {
 }
 
 absl::StatusOr<GatePolicy> ReadGatePolicy(const std::string& path) {
-  std::string text;
-  if (absl::Status s = json::ReadFileToString(path, &text); !s.ok()) return s;
   GatePolicy policy;
-  google::protobuf::TextFormat::Parser parser;
-  FirstError errors(path);
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &policy)) {
-    return absl::InvalidArgumentError(errors.first_.empty() ? absl::StrCat(path, ": not a GatePolicy textproto")
-                                                            : errors.first_);
-  }
-  if (policy.alpha() < 0 || policy.alpha() >= 1) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": alpha must be in (0, 1), got ", policy.alpha()));
-  }
-  if (policy.max_doom_loop_increase() < 0 || policy.max_accuracy_drop() < 0 || policy.min_samples() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": thresholds must not be negative"));
+  if (absl::Status s = ReadTextProtoFile(path, &policy); !s.ok()) return s;
+  if (absl::Status s = ValidateGatePolicy(policy); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", std::string(s.message())));
   }
   return policy;
+}
+
+absl::Status ValidateGatePolicy(const GatePolicy& policy) {
+  // Written so that NaN fails every check.
+  auto fraction = [](const char* field, double v) -> absl::Status {
+    if (v >= 0 && v <= 1) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(field, " must be a number in [0, 1], got ", v));
+  };
+  if (absl::Status s = fraction("max_doom_loop_increase", policy.max_doom_loop_increase()); !s.ok()) return s;
+  if (absl::Status s = fraction("max_accuracy_drop", policy.max_accuracy_drop()); !s.ok()) return s;
+  if (!(policy.alpha() >= 0 && policy.alpha() < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("alpha must be in (0, 1) (0: the default 0.05), got ", policy.alpha()));
+  }
+  if (policy.min_samples() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("min_samples must be >= 0, got ", policy.min_samples()));
+  }
+  return absl::OkStatus();
 }
 
 GateReport RunGate(const std::vector<SampleRecord>& baseline, const std::vector<SampleRecord>& candidate,
@@ -179,6 +171,12 @@ GateReport RunGate(const std::vector<SampleRecord>& baseline, const std::vector<
     Judge(report.policy, &cell);
     report.cells.push_back(std::move(cell));
   }
+  std::stable_sort(report.cells.begin(), report.cells.end(), [](const GateCell& a, const GateCell& b) {
+    return std::forward_as_tuple(a.key.task, a.key.sampling, StageOrder(a.key.stage), a.key.checkpoint_step,
+                                 a.key.checkpoint) < std::forward_as_tuple(b.key.task, b.key.sampling,
+                                                                           StageOrder(b.key.stage),
+                                                                           b.key.checkpoint_step, b.key.checkpoint);
+  });
   bool error = report.cells.empty(), regression = false, inconclusive = false;
   for (const GateCell& c : report.cells) {
     error |= c.verdict == GateVerdict::kError;

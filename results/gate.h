@@ -10,7 +10,8 @@
 //   error         the cell exists in only one run, or no sample pairs up;
 //   pass          otherwise.
 // Exit code: 3 if any cell is an error, else 1 if any regressed, else 2 if any
-// is inconclusive, else 0.
+// is inconclusive, else 0. Cells are listed in the stage report's order (task,
+// sampling, stage, checkpoint step, checkpoint name).
 #ifndef DOOMSCOPE_RESULTS_GATE_H_
 #define DOOMSCOPE_RESULTS_GATE_H_
 
@@ -52,7 +53,13 @@ struct GateReport {
 // Fills unset (zero) fields with the defaults: 0.02, 0.01, 0.05, 10.
 GatePolicy EffectivePolicy(const GatePolicy& policy);
 
-// Reads a GatePolicy textproto; errors name file, line and column.
+// Every field finite and in range (thresholds and alpha in [0, 1], alpha < 1,
+// min_samples >= 0; 0 means the default); the error names the field. A NaN
+// threshold would otherwise compare false and pass any regression.
+absl::Status ValidateGatePolicy(const GatePolicy& policy);
+
+// Reads and validates a GatePolicy textproto; errors name file, line and
+// column, or the field.
 absl::StatusOr<GatePolicy> ReadGatePolicy(const std::string& path);
 
 GateReport RunGate(const std::vector<SampleRecord>& baseline, const std::vector<SampleRecord>& candidate,

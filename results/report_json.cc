@@ -36,6 +36,15 @@ json::Value StageRowToJson(const StageRow& r) {
   o.Set("mean_seq_rep_4", r.mean_seq_rep_4);
   o.Set("mean_new_tokens", r.mean_new_tokens);
   o.Set("wasted_token_share", r.wasted_token_share);
+  if (!r.parent.empty()) o.Set("parent", r.parent);
+  if (r.shadow_samples > 0) {
+    o.Set("shadow_samples", r.shadow_samples);
+    o.Set("shadow_fired", r.shadow_fired);
+    o.Set("shadow_escaped", r.shadow_escaped);
+    o.Set("escape_rate", r.escape_rate);
+    o.Set("escape_ci_low", r.escape_ci_low);
+    o.Set("escape_ci_high", r.escape_ci_high);
+  }
   o.Set("has_accuracy", r.has_accuracy);
   if (r.has_accuracy) {
     o.Set("n_scored", r.n_scored);

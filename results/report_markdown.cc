@@ -132,6 +132,18 @@ std::string StageReportToText(const StageReport& report) {
                                 Percent(r.early_stop_rate), r.mean_seq_rep_4, r.mean_new_tokens,
                                 Percent(r.wasted_token_share), AccuracyText(r)));
     }
+    // Early-stop shadows: how often a loop the streaming rule fired on escaped.
+    for (size_t i = begin; i < end; ++i) {
+      const StageRow& r = report.rows[i];
+      if (r.shadow_samples == 0) continue;
+      absl::StrAppend(&out, absl::StrFormat("  %-*s early-stop shadows: %d run to the cap, rule fired on %d, %d escaped",
+                                            w, r.key.checkpoint, r.shadow_samples, r.shadow_fired, r.shadow_escaped));
+      if (r.shadow_fired > 0) {
+        absl::StrAppend(&out, " (escape rate ", Percent(r.escape_rate), " [", Percent(r.escape_ci_low), ", ",
+                        Percent(r.escape_ci_high), "])");
+      }
+      out += "\n";
+    }
     out += "\n";
   }
   return out;

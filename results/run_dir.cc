@@ -1,6 +1,12 @@
 #include "results/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <algorithm>
 #include <ctime>
@@ -10,29 +16,16 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "results/json/jsonl.h"
 #include "results/record_file.h"
+#include "results/textproto/textproto_file.h"
 
 namespace doomscope::results {
 namespace fs = std::filesystem;
 namespace {
-
-class CollectErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit CollectErrors(std::string path) : path_(std::move(path)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
-  }
-  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
-  const std::string& first() const { return first_; }
-
- private:
-  std::string path_;
-  std::string first_;
-};
 
 std::vector<std::string> ShardFiles(const std::string& dir, absl::Status* status) {
   std::vector<std::string> files;
@@ -79,16 +72,8 @@ absl::StatusOr<RunManifest> ReadManifest(const std::string& dir) {
   const std::string path = ManifestPath(dir);
   std::error_code ec;
   if (!fs::exists(path, ec)) return absl::NotFoundError(absl::StrCat(path, ": no run manifest"));
-  std::string text;
-  if (absl::Status s = json::ReadFileToString(path, &text); !s.ok()) return s;
   RunManifest m;
-  google::protobuf::TextFormat::Parser parser;
-  CollectErrors errors(path);
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &m)) {
-    return absl::InvalidArgumentError(errors.first().empty() ? absl::StrCat(path, ": not a RunManifest textproto")
-                                                             : errors.first());
-  }
+  if (absl::Status s = ReadTextProtoFile(path, &m); !s.ok()) return s;
   return m;
 }
 
@@ -152,6 +137,106 @@ absl::StatusOr<RunContents> LoadRunDir(const std::string& dir, ReadMode mode) {
   return out;
 }
 
+namespace {
+
+absl::StatusOr<int> OpenLockFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  return fd;
+}
+
+int Flock(int fd, int op) {
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+}  // namespace
+
+absl::StatusOr<RunDirLock> RunDirLock::Acquire(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": cannot create folder: ", ec.message()));
+  absl::StatusOr<int> setup = OpenLockFile((fs::path(dir) / ".setup.lock").string());
+  if (!setup.ok()) return setup.status();
+  if (Flock(*setup, LOCK_EX) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(*setup);
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot lock: ", why));
+  }
+  absl::StatusOr<int> live = OpenLockFile((fs::path(dir) / ".live.lock").string());
+  if (!live.ok()) {
+    ::close(*setup);
+    return live.status();
+  }
+  // Other runs take their live lock only while holding the setup lock, so the
+  // answer stays true until EndSetup, and the exclusive lock can be traded for
+  // a shared one without a window.
+  const bool alone = Flock(*live, LOCK_EX | LOCK_NB) == 0;
+  if (Flock(*live, LOCK_SH) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(*setup);
+    ::close(*live);
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot lock: ", why));
+  }
+  return RunDirLock(*setup, *live, alone);
+}
+
+RunDirLock::RunDirLock(RunDirLock&& other) noexcept
+    : setup_fd_(std::exchange(other.setup_fd_, -1)), live_fd_(std::exchange(other.live_fd_, -1)), alone_(other.alone_) {}
+
+RunDirLock& RunDirLock::operator=(RunDirLock&& other) noexcept {
+  if (this != &other) {
+    this->~RunDirLock();
+    setup_fd_ = std::exchange(other.setup_fd_, -1);
+    live_fd_ = std::exchange(other.live_fd_, -1);
+    alone_ = other.alone_;
+  }
+  return *this;
+}
+
+RunDirLock::~RunDirLock() {
+  EndSetup();
+  if (live_fd_ >= 0) ::close(live_fd_);
+  live_fd_ = -1;
+}
+
+void RunDirLock::EndSetup() {
+  if (setup_fd_ >= 0) ::close(setup_fd_);
+  setup_fd_ = -1;
+}
+
+bool RecordFileInUse(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool busy = Flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return busy;
+}
+
+absl::StatusOr<std::vector<ShardFile>> ListShardFiles(const std::string& dir) {
+  absl::Status status;
+  std::vector<ShardFile> out;
+  for (const std::string& path : ShardFiles(dir, &status)) {
+    ShardFile f;
+    f.path = path;
+    const std::string name = fs::path(path).stem().string();  // shard-I-of-N
+    int index = 0, count = 0;
+    char tail = 0;
+    if (std::sscanf(name.c_str(), "shard-%d-of-%d%c", &index, &count, &tail) != 2 || count < 1 || index < 0 ||
+        index >= count) {
+      continue;  // not one of ours
+    }
+    f.index = index;
+    f.count = count;
+    out.push_back(std::move(f));
+  }
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::StatusOr<int64_t> SetAsideCheckpoints(const std::string& dir,
                                             const std::vector<std::string>& checkpoint_names) {
   const std::set<std::string> names(checkpoint_names.begin(), checkpoint_names.end());
@@ -168,6 +253,10 @@ absl::StatusOr<int64_t> SetAsideCheckpoints(const std::string& dir,
         &stats);
     if (!s.ok()) return s;
     if (stale.empty()) continue;
+    if (RecordFileInUse(file)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          file, ": a live run is writing this file; its records cannot be set aside until it ends"));
+    }
     if (stale_dir.empty()) {
       const std::string base = (fs::path(dir) / "stale" / UtcStamp()).string();
       stale_dir = base;

@@ -105,6 +105,11 @@ StageRow ComputeRow(const CellKey& key, const std::vector<const SampleRecord*>& 
     seq_rep_4 += f.ngram().seq_rep_4();
     new_tokens += NewTokens(*r);
     budget += Budget(*r);
+    if (r->shadow().shadow()) {
+      ++row.shadow_samples;
+      if (r->shadow().fired()) ++row.shadow_fired;
+      if (r->shadow().escaped()) ++row.shadow_escaped;
+    }
     if (r->score().scored()) {
       row.has_accuracy = true;
       ++row.n_scored;
@@ -133,6 +138,12 @@ StageRow ComputeRow(const CellKey& key, const std::vector<const SampleRecord*>& 
     row.mean_new_tokens = new_tokens / static_cast<double>(row.n);
   }
   row.wasted_token_share = budget > 0 ? wasted / budget : 0.0;
+  if (row.shadow_fired > 0) {
+    row.escape_rate = Ratio(row.shadow_escaped, row.shadow_fired);
+    const Interval eci = WilsonInterval(row.shadow_escaped, row.shadow_fired);
+    row.escape_ci_low = eci.lo;
+    row.escape_ci_high = eci.hi;
+  }
   if (row.has_accuracy) {
     row.accuracy = Ratio(row.correct, row.n_scored);
     const Interval aci = RatioInterval(accuracy);
@@ -186,16 +197,24 @@ StageReport BuildStageReport(const std::vector<SampleRecord>& records) {
     cell.second.push_back(&r);
   }
   StageReport report;
+  using Cell = std::pair<CellKey, std::vector<const SampleRecord*>>;
+  std::map<std::tuple<std::string, std::string, std::string>, const Cell*> by_checkpoint;  // task, sampling, name
+  for (const auto& [id, cell] : cells) by_checkpoint[{id.task, id.sampling, id.checkpoint}] = &cell;
   const CellId* prev_id = nullptr;
-  const std::vector<const SampleRecord*>* prev_records = nullptr;
+  const Cell* prev = nullptr;
   for (const auto& [id, cell] : cells) {
     report.rows.push_back(ComputeRow(cell.first, cell.second));
-    if (prev_id != nullptr && prev_id->task == id.task && prev_id->sampling == id.sampling) {
-      report.transitions.push_back(
-          ComparePaired(report.rows[report.rows.size() - 2].key, *prev_records, cell.first, cell.second));
+    const std::string& parent = cell.second.front()->checkpoint_parent();
+    report.rows.back().parent = parent;
+    const bool same_group = prev_id != nullptr && prev_id->task == id.task && prev_id->sampling == id.sampling;
+    const Cell* from = same_group ? prev : nullptr;
+    if (!parent.empty()) {
+      auto it = by_checkpoint.find({id.task, id.sampling, parent});
+      if (it != by_checkpoint.end()) from = it->second;
     }
+    if (from != nullptr) report.transitions.push_back(ComparePaired(from->first, from->second, cell.first, cell.second));
     prev_id = &id;
-    prev_records = &cell.second;
+    prev = &cell;
   }
   return report;
 }

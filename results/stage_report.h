@@ -23,6 +23,7 @@ struct CellKey {
 
 struct StageRow {
   CellKey key;
+  std::string parent;           // SampleRecord.checkpoint_parent ("" = none)
   int64_t n = 0;                // generations
   int64_t n_prompts = 0;        // distinct item_id (clusters for the interval)
   int64_t doom_loops = 0;       // verdict.doom_loop
@@ -45,6 +46,12 @@ struct StageRow {
   int64_t n_scored = 0;
   int64_t correct = 0;
   double accuracy = 0, acc_ci_low = 0, acc_ci_high = 1;  // over scored samples, clustered Wilson
+  // Early-stop shadow samples (SampleRecord.shadow): run on to the cap; how
+  // many the streaming rule fired on, and how many of those escaped the loop.
+  int64_t shadow_samples = 0;
+  int64_t shadow_fired = 0;
+  int64_t shadow_escaped = 0;
+  double escape_rate = 0, escape_ci_low = 0, escape_ci_high = 1;  // escaped / fired, Wilson 95%
 };
 
 // Change from one checkpoint to the next on the same prompts, paired on
@@ -69,7 +76,9 @@ struct StageReport {
 
 // Rows grouped by (task, sampling) (by name), within a group in stage order
 // PRETRAIN, SFT, DPO, RL, OTHER, unspecified, then checkpoint step, then
-// name. Transitions compare each row with the previous row of its group.
+// name. Transitions compare each row with its checkpoint's parent
+// (SampleRecord.checkpoint_parent) when the group has a row of the parent,
+// else with the previous row of its group.
 StageReport BuildStageReport(const std::vector<SampleRecord>& records);
 
 // Statistics of one cell (exposed for the gate and the dashboard).

@@ -88,7 +88,60 @@ bool CheckFlagsBelong(const Command& c, int argc, char** argv) {
   return true;
 }
 
+// absl exits with status 1 on a flag value it cannot parse; every other bad
+// input exits 2, so values are checked here first, with absl's own parsers.
+bool CheckFlagValues(const Command& c, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    std::string name = FlagName(arg);
+    if (name.empty()) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    const bool negated = flag == nullptr && absl::StartsWith(name, "no");
+    if (negated) flag = absl::FindCommandLineFlag(name.substr(2));
+    if (flag == nullptr) continue;
+    const size_t eq = arg.find('=');
+    std::string value;
+    if (eq != std::string_view::npos) {
+      value = std::string(arg.substr(eq + 1));
+    } else if (flag->IsOfType<bool>()) {
+      continue;  // --flag, --noflag
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      std::fprintf(stderr, "doomscope %s: flag --%s needs a value\n", std::string(c.name).c_str(), name.c_str());
+      return false;
+    }
+    // Parse into a scratch copy: the real value is set by absl afterwards.
+    const std::string saved = flag->CurrentValue();
+    std::string error;
+    const bool ok = !negated && flag->ParseFrom(value, &error);
+    std::string unused;
+    flag->ParseFrom(saved, &unused);
+    if (!ok) {
+      std::fprintf(stderr, "doomscope %s: invalid value \"%s\" for --%s%s%s\n", std::string(c.name).c_str(),
+                   value.c_str(), name.c_str(), error.empty() ? "" : ": ", error.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+      return kExitBadInput;
+    default:
+      return kExitFailure;
+  }
+}
 
 int RunCommandLine(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h" ||
@@ -124,6 +177,7 @@ int RunCommandLine(int argc, char** argv) {
     args.push_back(spelled.back().data());
   }
   if (!CheckFlagsBelong(*command, static_cast<int>(args.size()), args.data())) return kExitBadInput;
+  if (!CheckFlagValues(*command, static_cast<int>(args.size()), args.data())) return kExitBadInput;
   std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   std::vector<std::string> positional;
   for (size_t i = 1; i < rest.size(); ++i) positional.emplace_back(rest[i]);

@@ -10,12 +10,21 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace doomscope {
 
-// Exit codes shared by commands (gate documents its own 0/1/2/3).
+// Exit codes shared by commands (gate documents its own 0/1/2/3): bad input
+// (a bad flag, suite or data file, a corrupt or busy run folder) is 2
+// everywhere; 1 is a failure while running.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;
+
+// kExitBadInput for statuses that mean the input is wrong (invalid argument,
+// not found, failed precondition, data loss, out of range, already exists),
+// else kExitFailure.
+int ExitCodeFor(const absl::Status& status);
 
 struct Command {
   std::string_view name;

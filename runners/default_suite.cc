@@ -30,7 +30,7 @@ std::string DefaultSuiteText(const std::string& shared_dir) {
                     models, "/stages-a/", name, ".bin\" tokenizer: \"", tokenizer, "\" }\n");
     parent = name;
   }
-  absl::StrAppend(&s, "task { name: \"stories\" kind: CONTINUATION prompts: \"", models,
+  absl::StrAppend(&s, "task { name: \"stories\" kind: PROMPTS_JSONL prompts: \"", models,
                   "/stages-a/eval_prompts.jsonl\" }\n",
                   "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 256 }\n",
                   "sampling { name: \"t0.8\" temperature: 0.8 samples: 3 seed: 1004 max_new_tokens: 256 }\n");
@@ -49,7 +49,11 @@ absl::StatusOr<std::string> WriteDefaultSuite(const std::string& shared_dir, con
   fs::create_directories(out_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", out_dir, ": ", ec.message()));
   const std::string path = (fs::path(out_dir) / "default-suite.textproto").string();
-  absl::Status written = json::WriteFileAtomically(path, DefaultSuiteText(shared_dir));
+  // A run may be using the folder: leave an identical suite file as it is.
+  const std::string text = DefaultSuiteText(shared_dir);
+  std::string existing;
+  if (fs::is_regular_file(path, ec) && json::ReadFileToString(path, &existing).ok() && existing == text) return path;
+  absl::Status written = json::WriteFileAtomically(path, text);
   if (!written.ok()) return written;
   return path;
 }

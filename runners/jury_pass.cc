@@ -1,7 +1,6 @@
 #include "runners/jury_pass.h"
 
 #include <atomic>
-#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -12,18 +11,10 @@
 #include "results/jury_store.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
+#include "runners/clock.h"
 
 namespace doomscope {
 namespace {
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-int64_t UnixMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Appends votes from the judges' worker threads and keeps them durable.
 class VoteSink {

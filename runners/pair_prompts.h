@@ -1,13 +1,16 @@
 // The prompt side of preference pairs for chat tasks: TRL's conversational
 // form wants the prompt as the task's messages, not the rendered template
-// text a record stores. Tasks of a run in chat format (TaskConfig.
-// prompt_format CHAT) have their items loaded again from the run manifest's
-// suite; every other task keeps plain strings.
+// text a record stores. A (checkpoint, task) ran in chat format when the task
+// says PROMPT_FORMAT_CHAT, or AUTO and the checkpoint has a chat template and
+// the item is not given as token ids (engine_prompt.h's rule); those tasks
+// have their items loaded again from the run manifest's suite. Everything
+// else keeps plain strings.
 #ifndef DOOMSCOPE_RUNNERS_PAIR_PROMPTS_H_
 #define DOOMSCOPE_RUNNERS_PAIR_PROMPTS_H_
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -27,6 +30,7 @@ class PairPrompts {
 
  private:
   std::map<std::pair<std::string, std::string>, json::Value> messages_;  // (task, item id)
+  std::set<std::pair<std::string, std::string>> chat_;                   // (checkpoint, task)
 };
 
 }  // namespace doomscope

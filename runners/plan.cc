@@ -1,11 +1,13 @@
 #include "runners/plan.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "detectors/config_defaults.h"
 #include "results/hash/sha256.h"
 
 namespace doomscope {
@@ -26,7 +28,20 @@ int HexValue(char c) {
   return 0;
 }
 
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 }  // namespace
+
+bool IsShadowSample(uint64_t seed, double shadow_rate) {
+  if (!(shadow_rate > 0)) return false;
+  const double u = static_cast<double>(SplitMix64(seed ^ 0x736861646f77ull) >> 11) * 0x1.0p-53;
+  return u < shadow_rate;
+}
 
 absl::StatusOr<Shard> ParseShard(std::string_view text) {
   if (text.empty()) return Shard{};
@@ -83,12 +98,13 @@ bool InShard(std::string_view sample_id, const Shard& shard) {
   return key % static_cast<uint64_t>(shard.count) == static_cast<uint64_t>(shard.index);
 }
 
-absl::StatusOr<std::vector<PlannedSample>> BuildPlan(const SuiteConfig& suite,
-                                                     const std::vector<std::vector<std::string>>& item_ids,
-                                                     const Shard& shard) {
+absl::StatusOr<int64_t> CheckPlan(const SuiteConfig& suite, const std::vector<std::vector<std::string>>& item_ids) {
   if (item_ids.size() != static_cast<size_t>(suite.task_size())) {
-    return absl::InternalError("BuildPlan: one item list per task expected");
+    return absl::InternalError("one item list per task expected");
   }
+  int64_t rollouts = 0;  // per item, over the sampling configs
+  for (const SamplingConfig& s : suite.sampling()) rollouts += std::max(0, s.samples());
+  int64_t total = 0;
   for (int t = 0; t < suite.task_size(); ++t) {
     absl::flat_hash_set<std::string> seen;
     for (const std::string& id : item_ids[t]) {
@@ -97,10 +113,23 @@ absl::StatusOr<std::vector<PlannedSample>> BuildPlan(const SuiteConfig& suite,
             absl::StrCat("task \"", suite.task(t).name(), "\": item id \"", id, "\" appears twice"));
       }
     }
+    total += static_cast<int64_t>(item_ids[t].size()) * rollouts;
+    if (total > kMaxPlannedSamples / std::max(1, suite.checkpoint_size())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the suite plans more than ", kMaxPlannedSamples,
+          " samples (checkpoints x items x samples); lower sampling samples or task limits, or split the suite"));
+    }
   }
-  std::vector<PlannedSample> plan;
-  for (int c = 0; c < suite.checkpoint_size(); ++c) {
-    for (int t = 0; t < suite.task_size(); ++t) {
+  return total * suite.checkpoint_size();
+}
+
+void ForEachPlannedSample(const SuiteConfig& suite, const std::vector<std::vector<std::string>>& item_ids,
+                          const Shard& shard, int checkpoint, const std::function<bool(PlannedSample)>& fn) {
+  const double shadow_rate = ResolveConfig(suite.detector()).stream.shadow_rate;
+  const int first = checkpoint < 0 ? 0 : checkpoint;
+  const int last = checkpoint < 0 ? suite.checkpoint_size() : std::min(checkpoint + 1, suite.checkpoint_size());
+  for (int c = first; c < last; ++c) {
+    for (int t = 0; t < suite.task_size() && t < static_cast<int>(item_ids.size()); ++t) {
       for (int i = 0; i < static_cast<int>(item_ids[t].size()); ++i) {
         for (int s = 0; s < suite.sampling_size(); ++s) {
           const SamplingConfig& sampling = suite.sampling(s);
@@ -116,12 +145,25 @@ absl::StatusOr<std::vector<PlannedSample>> BuildPlan(const SuiteConfig& suite,
             p.sampling = s;
             p.rollout = r;
             p.seed = SampleSeed(sampling.seed(), suite.task(t).name(), item_ids[t][i], sampling.name(), r);
-            plan.push_back(std::move(p));
+            p.early_stop = suite.early_stop() && !suite.task(t).expected_repetition();
+            p.shadow = p.early_stop && IsShadowSample(p.seed, shadow_rate);
+            if (!fn(std::move(p))) return;
           }
         }
       }
     }
   }
+}
+
+absl::StatusOr<std::vector<PlannedSample>> BuildPlan(const SuiteConfig& suite,
+                                                     const std::vector<std::vector<std::string>>& item_ids,
+                                                     const Shard& shard) {
+  if (absl::StatusOr<int64_t> n = CheckPlan(suite, item_ids); !n.ok()) return n.status();
+  std::vector<PlannedSample> plan;
+  ForEachPlannedSample(suite, item_ids, shard, -1, [&](PlannedSample p) {
+    plan.push_back(std::move(p));
+    return true;
+  });
   return plan;
 }
 

@@ -13,6 +13,9 @@
 // first 64 bits of its id, read big-endian from the hex, are i modulo n. The
 // slices are disjoint, cover the plan, and do not depend on the suite order.
 //
+// Shadow: an early-stop sample is a shadow sample when
+//   SplitMix64(seed XOR 0x736861646f77) / 2^64 < stream.shadow_rate.
+//
 // Seed: a sample's RNG seed is the first 64 bits of
 //   SHA-256("doomscope-seed/1" || F(decimal sampling.seed) || F(task)
 //           || F(item_id) || F(sampling) || F(decimal rollout)).
@@ -24,6 +27,7 @@
 #define DOOMSCOPE_RUNNERS_PLAN_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,12 +60,36 @@ struct PlannedSample {
   int sampling = 0;    // index into SuiteConfig.sampling
   int rollout = 0;     // 0 .. samples-1
   uint64_t seed = 0;
+  // The streaming rule stops the sample (suite early_stop, and the task does
+  // not expect repetition)...
+  bool early_stop = false;
+  // ...unless it is one of the stream.shadow_rate of them that run on to the
+  // cap to measure how often loops escape: drawn from the seed, so a resumed
+  // or sharded run picks the same ones.
+  bool shadow = false;
 };
 
-// Every sample of `suite` in `shard`, ordered by checkpoint, task, item,
-// sampling and rollout as the suite lists them. `item_ids[t]` are the item ids
-// of task t (after its limit). Duplicate item ids within a task are an error
-// (they would share sample ids).
+// Whether the sample with this seed is a shadow sample at `shadow_rate`.
+bool IsShadowSample(uint64_t seed, double shadow_rate);
+
+// The most samples a suite may plan (checkpoints x items x rollouts, before
+// sharding): planning and resuming stay bounded in time and memory.
+inline constexpr int64_t kMaxPlannedSamples = 100'000'000;
+
+// `item_ids[t]` are the item ids of task t (after its limit). Errors:
+// duplicate item ids within a task (they would share sample ids), a plan
+// larger than kMaxPlannedSamples. Returns the number of planned samples
+// (all shards).
+absl::StatusOr<int64_t> CheckPlan(const SuiteConfig& suite, const std::vector<std::vector<std::string>>& item_ids);
+
+// Calls `fn` for every sample of checkpoint index `checkpoint` (-1: of every
+// checkpoint) in `shard`, in plan order (checkpoint, task, item, sampling,
+// rollout as the suite lists them), without holding the plan in memory. `fn`
+// returns false to stop early.
+void ForEachPlannedSample(const SuiteConfig& suite, const std::vector<std::vector<std::string>>& item_ids,
+                          const Shard& shard, int checkpoint, const std::function<bool(PlannedSample)>& fn);
+
+// The whole plan of `shard` at once (CheckPlan, then every sample in order).
 absl::StatusOr<std::vector<PlannedSample>> BuildPlan(const SuiteConfig& suite,
                                                      const std::vector<std::vector<std::string>>& item_ids,
                                                      const Shard& shard);

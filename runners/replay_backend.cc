@@ -41,6 +41,15 @@ absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> StoredGenerationsBacke
   return backend;
 }
 
+std::vector<std::string> StoredGenerationsBackend::InputFiles(const SuiteConfig& suite) const {
+  std::vector<std::string> files;
+  for (const CheckpointConfig& c : suite.checkpoint()) {
+    if (!c.tokenizer().empty()) files.push_back(c.tokenizer());
+  }
+  files.push_back(suite.backend().replay().path());
+  return files;
+}
+
 absl::Status StoredGenerationsBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {
   checkpoint_ = checkpoint.name();
   return absl::OkStatus();

@@ -28,7 +28,15 @@ class StoredGenerationsBackend : public Backend {
   // Reads the whole file; errors name PATH:LINE and the field.
   static absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> Open(const std::string& path);
 
+  // The suite-file check of `backend { replay { path } }`: the file exists.
+  static absl::Status CheckConfig(const SuiteConfig& suite);
+
   std::string Describe() const override { return "replay:" + path_; }
+  std::string Version() const override { return "replay"; }
+  // The replay file (and any tokenizer a checkpoint names).
+  std::vector<std::string> InputFiles(const SuiteConfig& suite) const override;
+  // Stored generations need nothing else: any prompt format was the other system's.
+  absl::Status CheckSuite(const SuiteConfig&) const override { return absl::OkStatus(); }
   absl::Status LoadCheckpoint(const CheckpointConfig& checkpoint) override;
   std::string Detokenize(const std::vector<int32_t>&) const override { return ""; }
   absl::Status Generate(std::vector<BackendRequest> requests,

@@ -1,143 +1,186 @@
 #include "runners/run_suite.h"
 
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <map>
-#include <mutex>
-#include <set>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "benchmarks/tasks/task.h"
-#include "detectors/analyze.h"
+#include "benchmarks/load_items.h"
+#include "benchmarks/registry.h"
 #include "detectors/config_defaults.h"
-#include "detectors/detector_version.h"
 #include "results/record_file.h"
 #include "results/report_json.h"
 #include "results/report_markdown.h"
 #include "results/run_dir.h"
 #include "results/stage_report.h"
-#include "runners/command.h"
-#include "runners/engine_backend.h"
+#include "runners/backend_factory.h"
 #include "runners/jury_pass.h"
-#include "runners/replay_backend.h"
-#include "runners/sample_scorer.h"
-#include "results/hash/sha256.h"
-#include "results/utf8/utf8.h"  // proto3 strings must be valid UTF-8; token ids keep the exact output
+#include "runners/record_sink.h"
+#include "runners/run_folder.h"
+#include "runners/run_manifest.h"
+#include "runners/sample_record.h"
+#include "runners/stored_samples.h"
 #include "runners/suite_config.h"
+#include "runners/clock.h"
 
 namespace doomscope {
-namespace fs = std::filesystem;
 namespace {
 
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+// Pending samples handed to the backend per Generate call: enough for
+// continuous batching to keep every slot busy, few enough that a suite of
+// millions of samples is never held in memory at once.
+constexpr size_t kRequestsPerCall = 4096;
 
-int64_t UnixMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The items of every task, their ids (what the plan is made of) and the
+// benchmark each task belongs to.
+struct SuiteTasks {
+  std::vector<std::vector<benchmarks::TaskItem>> items;
+  std::vector<std::vector<std::string>> item_ids;
+  std::vector<const benchmarks::Benchmark*> benchmarks;
+};
 
-absl::Status HashInto(const std::string& path, RunManifest* manifest) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  if (fs::is_directory(path, ec)) {
-    for (const auto& entry : fs::directory_iterator(path, ec)) {
-      if (entry.is_regular_file()) files.push_back(entry.path().string());
+absl::StatusOr<SuiteTasks> LoadSuiteTasks(const SuiteConfig& suite) {
+  SuiteTasks tasks;
+  for (const TaskConfig& task : suite.task()) {
+    absl::StatusOr<std::vector<benchmarks::TaskItem>> items = benchmarks::LoadTaskItems(task, "");
+    if (!items.ok()) {
+      return absl::Status(items.status().code(),
+                          absl::StrCat("task \"", task.name(), "\": ", std::string(items.status().message())));
     }
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(path);
+    std::vector<std::string> ids;
+    for (const benchmarks::TaskItem& item : *items) ids.push_back(item.id);
+    tasks.items.push_back(std::move(*items));
+    tasks.item_ids.push_back(std::move(ids));
+    tasks.benchmarks.push_back(*benchmarks::FindBenchmark(task.kind()));
   }
-  for (const std::string& file : files) {
-    bool seen = false;
-    for (const FileHash& h : manifest->files()) seen |= h.path() == file;
-    if (seen) continue;
-    absl::StatusOr<std::string> sha = Sha256File(file);
-    if (!sha.ok()) return sha.status();
-    FileHash* h = manifest->add_files();
-    h->set_path(file);
-    h->set_sha256(*sha);
-    h->set_size(static_cast<int64_t>(fs::file_size(file, ec)));
+  return tasks;
+}
+
+int ResolveThreads(const RunOptions& options, const SuiteConfig& suite) {
+  const int threads = options.threads > 0 ? options.threads : suite.threads();
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Samples of this shard's plan (all checkpoints).
+int64_t CountPlanned(const SuiteConfig& suite, const SuiteTasks& tasks, const Shard& shard) {
+  int64_t n = 0;
+  ForEachPlannedSample(suite, tasks.item_ids, shard, -1, [&](PlannedSample) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+// Whether checkpoint `c` has a planned sample not stored yet (loading it is
+// skipped otherwise).
+bool HasPending(const SuiteConfig& suite, const SuiteTasks& tasks, const Shard& shard, const StoredSamples& stored,
+                int c) {
+  bool pending = false;
+  ForEachPlannedSample(suite, tasks.item_ids, shard, c, [&](PlannedSample p) {
+    pending = !stored.ids.contains(p.sample_id);
+    return !pending;
+  });
+  return pending;
+}
+
+BackendRequest MakeRequest(const SuiteConfig& suite, const SuiteTasks& tasks, const CheckpointConfig& checkpoint,
+                           const PlannedSample& p, size_t index,
+                           const std::shared_ptr<const ResolvedConfig>& thresholds) {
+  const TaskConfig& task = suite.task(p.task);
+  const benchmarks::TaskItem& item = tasks.items[p.task][p.item];
+  benchmarks::GenerationInput input = tasks.benchmarks[p.task]->BuildRequest(task, item);
+  BackendRequest r;
+  r.index = index;
+  r.checkpoint = checkpoint.name();
+  r.task = task.name();
+  r.sampling = suite.sampling(p.sampling).name();
+  r.item_id = item.id;
+  r.rollout = p.rollout;
+  r.format = task.prompt_format();
+  r.prompt = std::move(input.prompt);
+  r.prompt_tokens = std::move(input.prompt_tokens);
+  r.chat = std::move(input.chat);
+  if (suite.has_enable_thinking()) r.enable_thinking = suite.enable_thinking();
+  r.sampling_config = suite.sampling(p.sampling);
+  r.seed = p.seed;
+  r.loop_stop.early_stop = p.early_stop && !p.shadow;
+  r.loop_stop.shadow = p.shadow;
+  r.loop_stop.thresholds = thresholds;
+  return r;
+}
+
+// Everything one checkpoint's generation needs.
+struct CheckpointRun {
+  const SuiteConfig& suite;
+  const SuiteTasks& tasks;
+  const Shard& shard;
+  const StoredSamples& stored;
+  const RecordContext& context;
+  int checkpoint = 0;
+};
+
+// Generates `chunk` and stores its records; returns once all are stored.
+absl::Status GenerateChunk(const CheckpointRun& run, const std::vector<PlannedSample>& chunk, Backend& backend,
+                           RecordSink& sink) {
+  const auto thresholds = std::make_shared<const ResolvedConfig>(*run.context.detector);
+  std::vector<BackendRequest> requests;
+  requests.reserve(chunk.size());
+  for (size_t i = 0; i < chunk.size(); ++i) {
+    requests.push_back(MakeRequest(run.suite, run.tasks, *run.context.checkpoint, chunk[i], i, thresholds));
+  }
+  sink.Begin(run.checkpoint, [&](BackendResult result) -> absl::StatusOr<SampleRecord> {
+    const PlannedSample& p = chunk[result.index];
+    const benchmarks::TaskItem& item = run.tasks.items[p.task][p.item];
+    if (!result.status.ok()) {
+      return absl::Status(result.status.code(),
+                          absl::StrCat("sample ", p.sample_id, " (checkpoint \"", run.context.checkpoint->name(),
+                                       "\" item \"", item.id, "\"): ", std::string(result.status.message())));
+    }
+    return BuildSampleRecord(run.context, p, item, result);
+  });
+  // The backend's callback only queues: detection, scoring and the fsync'd
+  // append happen on the sink's threads, never on the decode thread.
+  const absl::Status generated =
+      backend.Generate(std::move(requests), [&sink](BackendResult result) { sink.Submit(std::move(result)); });
+  if (absl::Status stored = sink.Drain(); !stored.ok()) return stored;
+  if (!generated.ok()) {
+    return absl::Status(generated.code(), absl::StrCat("checkpoint \"", run.context.checkpoint->name(), "\": ",
+                                                       std::string(generated.message())));
   }
   return absl::OkStatus();
 }
 
-// The hashes of one checkpoint's files in a manifest, keyed by path (a folder
-// checkpoint contributes every file under it).
-std::map<std::string, std::string> CheckpointFiles(const RunManifest& m, const CheckpointConfig& c) {
-  std::map<std::string, std::string> out;
-  for (const FileHash& h : m.files()) {
-    bool mine = h.path() == c.path() || h.path() == c.tokenizer() ||
-                (!c.path().empty() && h.path().rfind(c.path() + "/", 0) == 0);
-    if (mine) out[h.path()] = h.sha256();
-  }
-  return out;
+// The pending samples of one checkpoint, planned lazily and generated in
+// calls of at most kRequestsPerCall.
+absl::Status GenerateCheckpoint(const CheckpointRun& run, Backend& backend, RecordSink& sink) {
+  std::vector<PlannedSample> chunk;
+  absl::Status status;
+  auto flush = [&] {
+    if (chunk.empty() || !status.ok()) return;
+    status = GenerateChunk(run, chunk, backend, sink);
+    chunk.clear();
+  };
+  ForEachPlannedSample(run.suite, run.tasks.item_ids, run.shard, run.checkpoint, [&](PlannedSample p) {
+    if (run.stored.ids.contains(p.sample_id)) return true;
+    chunk.push_back(std::move(p));
+    if (chunk.size() >= kRequestsPerCall) flush();
+    return status.ok();
+  });
+  flush();
+  return status;
 }
 
-std::string FirstCheckpointHash(const RunManifest& m, const CheckpointConfig& c) {
-  for (const FileHash& h : m.files()) {
-    if (h.path() == c.path() || (!c.path().empty() && h.path().rfind(c.path() + "/", 0) == 0)) return h.sha256();
-  }
-  return "";
+// DIR/summary.json and the printed table, over every record in DIR (all shards).
+absl::StatusOr<std::string> Summarize(const std::string& dir) {
+  absl::StatusOr<results::RunContents> contents = results::LoadRunDir(dir);
+  if (!contents.ok()) return contents.status();
+  results::StageReport report = results::BuildStageReport(contents->records);
+  if (absl::Status s = results::WriteSummary(dir, report); !s.ok()) return s;
+  return results::StageReportToText(report);
 }
 
 }  // namespace
-
-absl::StatusOr<RunManifest> BuildManifest(const SuiteConfig& suite, const std::string& suite_path) {
-  RunManifest m;
-  *m.mutable_suite() = suite;
-  *m.mutable_suite()->mutable_detector() = FilledDetectorConfig(suite.detector());
-  m.set_suite_path(suite_path);
-  for (const CheckpointConfig& c : suite.checkpoint()) {
-    if (!c.path().empty() && !suite.backend().has_replay()) {
-      if (absl::Status s = HashInto(c.path(), &m); !s.ok()) return s;
-    }
-    if (!c.tokenizer().empty()) {
-      if (absl::Status s = HashInto(c.tokenizer(), &m); !s.ok()) return s;
-    }
-  }
-  if (suite.backend().has_replay()) {
-    if (absl::Status s = HashInto(suite.backend().replay().path(), &m); !s.ok()) return s;
-  }
-  m.set_engine_version(suite.backend().has_replay() ? "replay" : EngineVersion());
-  m.set_doomscope_version(std::string(DoomscopeVersion()));
-  m.set_detector_version(kDetectorVersion);
-  m.set_created_unix_ms(UnixMillis());
-  return m;
-}
-
-std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const RunManifest& current) {
-  std::vector<std::string> changed;
-  for (const CheckpointConfig& now : current.suite().checkpoint()) {
-    const CheckpointConfig* before = nullptr;
-    for (const CheckpointConfig& c : previous.suite().checkpoint()) {
-      if (c.name() == now.name()) before = &c;
-    }
-    if (before == nullptr) continue;  // new checkpoint: nothing stored under its name... unless
-                                      // records exist from an older manifest; treated as changed below
-    if (CheckpointFiles(previous, *before) != CheckpointFiles(current, now) || before->stage() != now.stage()) {
-      changed.push_back(now.name());
-    }
-  }
-  return changed;
-}
-
-absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads) {
-  if (suite.backend().has_replay()) {
-    absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> replay = StoredGenerationsBackend::Open(suite.backend().replay().path());
-    if (!replay.ok()) return replay.status();
-    return std::unique_ptr<Backend>(std::move(*replay));
-  }
-  return std::unique_ptr<Backend>(
-      std::make_unique<BundledEngineBackend>(suite.backend().engine().max_batch(), threads, suite.detector()));
-}
 
 absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   const double start = NowSeconds();
@@ -148,213 +191,77 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   outcome.out_dir = options.out_dir.empty() ? absl::StrCat("runs/", suite.name()) : options.out_dir;
   const std::string& dir = outcome.out_dir;
 
-  // Items of every task.
-  std::vector<std::vector<tasks::TaskItem>> items(suite.task_size());
-  std::vector<std::vector<std::string>> item_ids(suite.task_size());
-  for (int t = 0; t < suite.task_size(); ++t) {
-    absl::StatusOr<std::vector<tasks::TaskItem>> loaded_items = tasks::LoadTaskItems(suite.task(t), "");
-    if (!loaded_items.ok()) {
-      return absl::Status(loaded_items.status().code(), absl::StrCat("task \"", suite.task(t).name(), "\": ",
-                                                                     std::string(loaded_items.status().message())));
-    }
-    items[t] = std::move(*loaded_items);
-    for (const tasks::TaskItem& item : items[t]) item_ids[t].push_back(item.id);
+  // Everything that can refuse the suite, before the folder is touched.
+  const int threads = ResolveThreads(options, suite);
+  absl::StatusOr<std::unique_ptr<Backend>> made =
+      options.make_backend ? options.make_backend(suite, threads) : MakeSuiteBackend(suite, threads);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<Backend> backend = std::move(*made);
+  if (absl::Status s = backend->CheckSuite(suite); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(options.suite_path, ": ", std::string(s.message())));
   }
-  absl::StatusOr<std::vector<PlannedSample>> plan = BuildPlan(suite, item_ids, options.shard);
-  if (!plan.ok()) return plan.status();
-  outcome.planned = static_cast<int64_t>(plan->size());
-
-  // Manifest, and records of checkpoints whose files changed set aside.
-  absl::StatusOr<RunManifest> manifest = BuildManifest(suite, options.suite_path);
+  absl::StatusOr<SuiteTasks> tasks = LoadSuiteTasks(suite);
+  if (!tasks.ok()) return tasks.status();
+  if (absl::StatusOr<int64_t> n = CheckPlan(suite, tasks->item_ids); !n.ok()) return n.status();
+  absl::StatusOr<RunManifest> manifest = BuildManifest(suite, options.suite_path, *backend);
   if (!manifest.ok()) return manifest.status();
-  absl::StatusOr<RunManifest> previous = results::ReadManifest(dir);
-  if (previous.ok()) {
-    std::vector<std::string> changed = ChangedCheckpoints(*previous, *manifest);
-    if (!changed.empty()) {
-      absl::StatusOr<int64_t> moved = results::SetAsideCheckpoints(dir, changed);
-      if (!moved.ok()) return moved.status();
-      outcome.set_aside = *moved;
-      if (options.progress_out != nullptr) {
-        std::fprintf(options.progress_out,
-                     "checkpoint files changed since the last run into %s: %s; their %lld stored samples were "
-                     "moved to %s/stale/ and will be generated again\n",
-                     dir.c_str(), absl::StrJoin(changed, ", ").c_str(), static_cast<long long>(*moved),
-                     dir.c_str());
-      }
-    }
-  } else if (previous.status().code() != absl::StatusCode::kNotFound) {
-    return previous.status();
-  }
-  if (absl::Status s = results::WriteManifest(dir, *manifest); !s.ok()) return s;
 
-  // What is stored already (every shard's file).
-  absl::flat_hash_set<std::string> stored;
-  std::vector<CheckpointTally> tallies;
-  absl::flat_hash_map<std::string, int> checkpoint_index;
-  for (int c = 0; c < suite.checkpoint_size(); ++c) {
-    tallies.push_back({suite.checkpoint(c).name(), 0, 0});
-    checkpoint_index[suite.checkpoint(c).name()] = c;
-  }
-  {
-    absl::StatusOr<results::RunContents> contents = results::LoadRunDir(dir);
-    if (!contents.ok()) return contents.status();
-    absl::flat_hash_set<std::string> planned_ids;
-    for (const PlannedSample& p : *plan) planned_ids.insert(p.sample_id);
-    for (const SampleRecord& r : contents->records) {
-      if (!planned_ids.contains(r.sample_id())) continue;
-      stored.insert(r.sample_id());
-      auto it = checkpoint_index.find(r.checkpoint());
-      if (it != checkpoint_index.end()) {
-        ++tallies[it->second].done;
-        if (r.findings().verdict().doom_loop()) ++tallies[it->second].doom_loops;
-      }
-    }
-  }
-  std::vector<const PlannedSample*> pending;
-  for (const PlannedSample& p : *plan) {
-    if (!stored.contains(p.sample_id)) pending.push_back(&p);
-  }
-  outcome.skipped = outcome.planned - static_cast<int64_t>(pending.size());
-
+  // The folder, under its lock: nothing of another live run is rewritten.
+  absl::StatusOr<results::RunDirLock> lock = results::RunDirLock::Acquire(dir);
+  if (!lock.ok()) return lock.status();
+  absl::StatusOr<int64_t> set_aside = PrepareRunFolder(dir, *lock, *manifest, options.shard, options.progress_out);
+  if (!set_aside.ok()) return set_aside.status();
+  outcome.set_aside = *set_aside;
+  absl::StatusOr<StoredSamples> stored = ScanStoredSamples(dir, suite, tasks->item_ids, options.shard);
+  if (!stored.ok()) return stored.status();
   absl::StatusOr<std::unique_ptr<results::RecordWriter>> writer =
       results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, options.shard.index, options.shard.count));
   if (!writer.ok()) return writer.status();
+  lock->EndSetup();
 
-  int threads = options.threads > 0 ? options.threads : suite.threads();
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<Backend> backend;
-  if (!pending.empty()) {
-    absl::StatusOr<std::unique_ptr<Backend>> made =
-        options.make_backend ? options.make_backend(suite, threads) : MakeSuiteBackend(suite, threads);
-    if (!made.ok()) return made.status();
-    backend = std::move(*made);
-  }
+  outcome.planned = CountPlanned(suite, *tasks, options.shard);
+  outcome.skipped = static_cast<int64_t>(stored->ids.size());
+  const int64_t pending = outcome.planned - outcome.skipped;
   if (options.progress_out != nullptr && outcome.skipped > 0) {
     std::fprintf(options.progress_out, "resuming %s: %lld of %lld planned samples already stored\n", dir.c_str(),
                  static_cast<long long>(outcome.skipped), static_cast<long long>(outcome.planned));
   }
-  Progress progress(options.progress_out, options.progress_interactive, static_cast<int64_t>(pending.size()),
-                    tallies);
-  const ResolvedConfig detector_config = ResolveConfig(suite.detector());
+  Progress progress(options.progress_out, options.progress_interactive, pending, stored->tallies);
+  const ResolvedConfig detector = ResolveConfig(suite.detector());
+  RecordSink::Options sink_options;
+  sink_options.workers = options.bookkeeping_threads > 0
+                             ? options.bookkeeping_threads
+                             : std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 4, 1, 4);
+  sink_options.flush_every = options.flush_every;
+  sink_options.flush_seconds = options.flush_seconds;
+  RecordSink sink(writer->get(), &progress, sink_options);
 
-  std::mutex mu;  // guards the writer and counters: backends may report from worker threads
-  absl::Status write_error;
-  int64_t unflushed = 0;
-  double last_flush = NowSeconds();
-  std::vector<std::string> failures;
-
-  for (int c = 0; c < suite.checkpoint_size(); ++c) {
-    std::vector<const PlannedSample*> mine;
-    for (const PlannedSample* p : pending) {
-      if (p->checkpoint == c) mine.push_back(p);
-    }
-    if (mine.empty()) continue;
+  for (int c = 0; c < suite.checkpoint_size() && pending > 0; ++c) {
+    if (!HasPending(suite, *tasks, options.shard, *stored, c)) continue;
     const CheckpointConfig& checkpoint = suite.checkpoint(c);
     if (absl::Status s = backend->LoadCheckpoint(checkpoint); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("checkpoint \"", checkpoint.name(), "\": ",
-                                                 std::string(s.message())));
+      return absl::Status(s.code(), absl::StrCat("checkpoint \"", checkpoint.name(), "\": ", std::string(s.message())));
     }
-    const std::string checkpoint_sha = FirstCheckpointHash(*manifest, checkpoint);
-    std::vector<BackendRequest> requests;
-    requests.reserve(mine.size());
-    for (size_t i = 0; i < mine.size(); ++i) {
-      const PlannedSample& p = *mine[i];
-      const tasks::TaskItem& item = items[p.task][p.item];
-      BackendRequest r;
-      r.index = i;
-      r.checkpoint = checkpoint.name();
-      r.task = suite.task(p.task).name();
-      r.sampling = suite.sampling(p.sampling).name();
-      r.item_id = item.id;
-      r.rollout = p.rollout;
-      r.prompt = item.prompt;
-      r.prompt_tokens = item.prompt_tokens;
-      r.sampling_config = suite.sampling(p.sampling);
-      r.seed = p.seed;
-      r.early_stop = suite.early_stop() && !suite.task(p.task).expected_repetition();
-      requests.push_back(std::move(r));
-    }
-    auto on_done = [&](BackendResult result) {
-      const PlannedSample& p = *mine[result.index];
-      const tasks::TaskItem& item = items[p.task][p.item];
-      if (!result.status.ok()) {
-        std::lock_guard<std::mutex> lock(mu);
-        failures.push_back(absl::StrCat("sample ", p.sample_id, " (checkpoint \"", checkpoint.name(), "\" item \"",
-                                        item.id, "\"): ", std::string(result.status.message())));
-        return;
-      }
-      SampleText sample;
-      sample.text = result.text;
-      if (result.tokens.has_value()) sample.tokens = std::span<const int32_t>(*result.tokens);
-      sample.finish_reason = result.finish_reason;
-      sample.max_new_tokens = result.max_new_tokens;
-      sample.effective_max_tokens = result.effective_max_tokens;
-      sample.detected_at = result.detected_at;
-      Backend* b = backend.get();
-      sample.detokenize = [b](std::span<const int32_t> ids) {
-        return ToValidUtf8(b->Detokenize(std::vector<int32_t>(ids.begin(), ids.end())));
-      };
-      SampleRecord record;
-      *record.mutable_findings() = AnalyzeSample(sample, detector_config);
-      record.set_sample_id(p.sample_id);
-      record.set_checkpoint(checkpoint.name());
-      record.set_stage(checkpoint.stage());
-      record.set_task(suite.task(p.task).name());
-      record.set_sampling(suite.sampling(p.sampling).name());
-      record.set_item_id(item.id);
-      record.set_rollout(p.rollout);
-      record.set_prompt(ToValidUtf8(item.prompt.empty() && !result.prompt_tokens.empty()
-                                      ? backend->Detokenize(result.prompt_tokens)
-                                      : item.prompt));
-      for (int32_t t : result.prompt_tokens) record.add_prompt_tokens(t);
-      record.set_text(ToValidUtf8(result.text));
-      if (result.tokens.has_value()) {
-        for (int32_t t : *result.tokens) record.add_tokens(t);
-      }
-      record.set_finish_reason(result.finish_reason);
-      record.set_max_new_tokens(static_cast<int32_t>(result.max_new_tokens));
-      record.set_prefill_ms(result.prefill_ms);
-      record.set_decode_ms(result.decode_ms);
-      *record.mutable_score() = ScoreForRecord(suite.task(p.task), item, record.text(),
-                                               record.findings().verdict().doom_loop());
-      record.set_created_unix_ms(UnixMillis());
-      record.set_checkpoint_sha256(checkpoint_sha);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!write_error.ok()) return;
-      write_error = (*writer)->Append(record);
-      if (!write_error.ok()) return;
-      ++outcome.generated;
-      ++unflushed;
-      double now = NowSeconds();
-      if (unflushed >= options.flush_every || now - last_flush >= options.flush_seconds) {
-        write_error = (*writer)->Flush();
-        unflushed = 0;
-        last_flush = now;
-      }
-      progress.Add(c, record.findings().verdict().doom_loop());
-    };
-    absl::Status generated = backend->Generate(std::move(requests), on_done);
-    if (!write_error.ok()) return write_error;
-    if (!generated.ok()) {
+    const RecordContext context{&suite, &checkpoint, CheckpointSha256(*manifest, checkpoint), &detector,
+                                backend.get()};
+    const CheckpointRun run{suite, *tasks, options.shard, *stored, context, c};
+    if (absl::Status s = GenerateCheckpoint(run, *backend, sink); !s.ok()) {
       (void)(*writer)->Flush();
-      return absl::Status(generated.code(), absl::StrCat("checkpoint \"", checkpoint.name(), "\": ",
-                                                         std::string(generated.message())));
+      return s;
     }
   }
   if (absl::Status s = (*writer)->Flush(); !s.ok()) return s;
   writer->reset();
-  if (!pending.empty()) progress.Finish();
+  if (pending > 0) progress.Finish();
+  outcome.generated = sink.stored();
+  const std::vector<std::string> failures = sink.failures();
   outcome.failed = static_cast<int64_t>(failures.size());
   if (options.progress_out != nullptr) {
     for (const std::string& f : failures) std::fprintf(options.progress_out, "failed: %s\n", f.c_str());
   }
-
-  // The stage report over every record in DIR (all shards), as DIR/summary.json and the printed table.
-  absl::StatusOr<results::RunContents> contents = results::LoadRunDir(dir);
-  if (!contents.ok()) return contents.status();
-  results::StageReport report = results::BuildStageReport(contents->records);
-  if (absl::Status s = results::WriteSummary(dir, report); !s.ok()) return s;
-  outcome.table = results::StageReportToText(report);
+  absl::StatusOr<std::string> table = Summarize(dir);
+  if (!table.ok()) return table.status();
+  outcome.table = *std::move(table);
   if (suite.has_jury()) {  // the jury pass over this shard's samples (runners/jury_pass.h)
     JuryPassOptions jury;
     jury.dir = dir;

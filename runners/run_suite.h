@@ -1,6 +1,12 @@
 // `doomscope run`: plan the suite, skip what DIR already stores, generate the
 // rest checkpoint by checkpoint through a backend, run the detectors and the
-// task scorer on every sample, and append each record the moment it is done.
+// task scorer on every sample, and append each record the moment it is done
+// (on bookkeeping threads: decoding never waits for them).
+//
+// Concurrency: runs into one DIR are serialized while they set up (DIR's run
+// locks, results/run_dir.h); shards of one layout may then generate at once.
+// A run never rewrites what another live run holds: it is refused instead
+// (before writing anything) when it would need to.
 //
 // Crash safety: records are framed and appended (results/record_file.h), and
 // flushed (fdatasync) every `flush_every` records or `flush_seconds` and at
@@ -10,7 +16,7 @@
 //
 // A checkpoint whose file hashes differ from DIR/manifest's is not reused:
 // its stored records are set aside under DIR/stale/ (with a message) and it
-// is generated again.
+// is generated again (only when no other run is live in DIR).
 #ifndef DOOMSCOPE_RUNNERS_RUN_SUITE_H_
 #define DOOMSCOPE_RUNNERS_RUN_SUITE_H_
 
@@ -38,7 +44,10 @@ struct RunOptions {
   bool progress_interactive = false;
   int flush_every = 32;
   double flush_seconds = 2.0;
-  // Makes the backend; null = the suite's (engine or replay).
+  // Threads that build and store records off the decode thread (0: a quarter
+  // of the cores, 1 to 4).
+  int bookkeeping_threads = 0;
+  // Makes the backend; null = the suite's (runners/backend_factory.h).
   std::function<absl::StatusOr<std::unique_ptr<Backend>>(const SuiteConfig&, int threads)> make_backend;
 };
 
@@ -54,17 +63,6 @@ struct RunOutcome {
 };
 
 absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options);
-
-// The manifest for `suite`: config, sha256 of every checkpoint and tokenizer
-// file (every file of a folder checkpoint), versions.
-absl::StatusOr<RunManifest> BuildManifest(const SuiteConfig& suite, const std::string& suite_path);
-
-// Names of checkpoints of `current` whose files (paths or hashes) differ from
-// those recorded in `previous` for the checkpoint of the same name.
-std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const RunManifest& current);
-
-// The default backend of a suite: engine, or replay when configured.
-absl::StatusOr<std::unique_ptr<Backend>> MakeSuiteBackend(const SuiteConfig& suite, int threads);
 
 }  // namespace doomscope
 

@@ -1,15 +1,15 @@
 #include "runners/sample_scorer.h"
 
-#include "eval/score.h"
+#include "benchmarks/score_sample.h"
 
 namespace doomscope {
 
-TaskScore ScoreForRecord(const TaskConfig& task, const tasks::TaskItem& item, const std::string& output,
-                         bool doom_loop) {
+TaskScore ScoreForRecord(const TaskConfig& task, const benchmarks::TaskItem& item, const std::string& output,
+                         bool doom_loop, const benchmarks::ScoreContext& context) {
   TaskScore score;
-  if (task.kind() == CONTINUATION) return score;  // scored = false: nothing to score
-  eval::ScoreResult r = eval::ScoreSample(task, item, output, doom_loop);
-  score.set_scored(r.scored);
+  const eval::ScoreResult r = benchmarks::ScoreSample(task, item, output, doom_loop, context);
+  if (!r.scored) return score;  // nothing to score
+  score.set_scored(true);
   score.set_correct(r.correct);
   score.set_score(r.score);
   score.set_error_class(r.error_class);

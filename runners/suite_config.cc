@@ -1,16 +1,22 @@
 #include "runners/suite_config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "benchmarks/load_items.h"
+#include "benchmarks/registry.h"
 #include "detectors/config_defaults.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "results/gate.h"
 #include "results/json/jsonl.h"
+#include "runners/backend_config.h"
 #include "runners/jury_config.h"
 
 namespace doomscope {
@@ -78,6 +84,79 @@ absl::Status CheckNames(const Entries& entries, std::string_view kind) {
   return absl::OkStatus();
 }
 
+// Sampling values in range (every comparison fails on NaN) and within the
+// caps that keep planning and generation bounded.
+absl::Status CheckSampling(const SamplingConfig& s) {
+  auto bad = [](std::string_view field, std::string_view range, auto value) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(field), " must be ", std::string(range), ", got ", value));
+  };
+  if (!(s.temperature() >= 0 && std::isfinite(s.temperature()))) return bad("temperature", ">= 0 and finite", s.temperature());
+  if (!(s.samples() >= 1 && s.samples() <= kMaxSamples)) {
+    return bad("samples", absl::StrCat("in [1, ", kMaxSamples, "]"), s.samples());
+  }
+  if (!(s.max_new_tokens() >= 1 && s.max_new_tokens() <= kMaxNewTokens)) {
+    return bad("max_new_tokens", absl::StrCat("in [1, ", kMaxNewTokens, "]"), s.max_new_tokens());
+  }
+  if (!(s.top_p() > 0 && s.top_p() <= 1)) return bad("top_p", "in (0, 1]", s.top_p());
+  if (!(s.top_k() >= 0)) return bad("top_k", ">= 0", s.top_k());
+  if (!(s.min_p() >= 0 && s.min_p() < 1)) return bad("min_p", "in [0, 1)", s.min_p());
+  if (!(s.repetition_penalty() > 0 && std::isfinite(s.repetition_penalty()))) {
+    return bad("repetition_penalty", "> 0 and finite", s.repetition_penalty());
+  }
+  return absl::OkStatus();
+}
+
+// The name becomes the default output folder runs/<name>: one plain path
+// component, so no suite writes outside runs/.
+absl::Status CheckSuiteName(const std::string& name) {
+  bool plain = !name.empty() && name != "." && name != ".." && name.size() <= 255;
+  for (unsigned char c : name) plain = plain && c != '/' && c != '\\' && c >= 0x20 && c != 0x7f;
+  if (plain) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("name \"", absl::CEscape(name), "\" must be one folder name (no '/', '\\', '.' or '..'): it "
+                   "names the output folder runs/<name>"));
+}
+
+// Every floating-point field of `message` (recursively) is finite; the error
+// names FILE:LINE:COLUMN of the offending value.
+absl::Status RejectNonFinite(const google::protobuf::Message& message,
+                             const google::protobuf::TextFormat::ParseInfoTree* tree, const std::string& file_name,
+                             const std::string& path) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    const int n = f->is_repeated() ? reflection->FieldSize(message, f) : 1;
+    for (int i = 0; i < n; ++i) {
+      const int index = f->is_repeated() ? i : -1;
+      const std::string where = absl::StrCat(path, path.empty() ? "" : ".", f->name(),
+                                             f->is_repeated() ? absl::StrCat("[", i, "]") : "");
+      if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        const google::protobuf::Message& sub =
+            f->is_repeated() ? reflection->GetRepeatedMessage(message, f, i) : reflection->GetMessage(message, f);
+        const google::protobuf::TextFormat::ParseInfoTree* sub_tree =
+            tree != nullptr ? tree->GetTreeForNested(f, index) : nullptr;
+        if (absl::Status s = RejectNonFinite(sub, sub_tree, file_name, where); !s.ok()) return s;
+        continue;
+      }
+      double v = 0;
+      if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE) {
+        v = f->is_repeated() ? reflection->GetRepeatedDouble(message, f, i) : reflection->GetDouble(message, f);
+      } else if (f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_FLOAT) {
+        v = f->is_repeated() ? reflection->GetRepeatedFloat(message, f, i) : reflection->GetFloat(message, f);
+      } else {
+        continue;
+      }
+      if (std::isfinite(v)) continue;
+      const google::protobuf::TextFormat::ParseLocation loc =
+          tree != nullptr ? tree->GetLocation(f, index) : google::protobuf::TextFormat::ParseLocation();
+      return absl::InvalidArgumentError(absl::StrCat(file_name, ":", loc.line + 1, ":", loc.column + 1, ": ", where,
+                                                     " must be a finite number, got ", v));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
@@ -102,7 +181,7 @@ void FillSuiteDefaults(SuiteConfig* config) {
 }
 
 absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
-  const bool replay = config.backend().has_replay();
+  if (absl::Status s = CheckSuiteName(config.name()); !s.ok()) return s;
   if (absl::Status s = CheckNames(config.checkpoint(), "checkpoint"); !s.ok()) return s;
   if (absl::Status s = CheckNames(config.task(), "task"); !s.ok()) return s;
   if (absl::Status s = CheckNames(config.sampling(), "sampling"); !s.ok()) return s;
@@ -119,43 +198,29 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
         return absl::InvalidArgumentError(absl::StrCat(what, ": parent \"", c.parent(), "\" is not a checkpoint"));
       }
     }
-    if (!replay) {
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": path"), c.path()); !s.ok()) return s;
-    }
     if (!c.tokenizer().empty()) {
       if (absl::Status s = CheckFile(absl::StrCat(what, ": tokenizer"), c.tokenizer()); !s.ok()) return s;
     }
   }
   for (const TaskConfig& t : config.task()) {
     std::string what = absl::StrCat("task \"", t.name(), "\"");
-    if (t.kind() == TASK_KIND_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": kind is not set (CONTINUATION, REASONING, EXTRACTION or TOOL_USE)"));
+    absl::StatusOr<const benchmarks::Benchmark*> benchmark = benchmarks::FindBenchmark(t.kind());
+    if (!benchmark.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, t.kind() == TASK_KIND_UNSPECIFIED ? ": kind is not set (" : ": unknown kind (",
+          benchmarks::KnownKindNames(), ")"));
     }
     if (t.limit() < 0) return absl::InvalidArgumentError(absl::StrCat(what, ": limit must be >= 0"));
-    if (t.kind() == CONTINUATION) {
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": prompts"), t.prompts()); !s.ok()) return s;
-    } else {
-      const std::string& file = t.data().empty() ? t.prompts() : t.data();
-      if (absl::Status s = CheckFile(absl::StrCat(what, ": data"), file); !s.ok()) return s;
+    if (absl::Status s = CheckFile(absl::StrCat(what, ": ", std::string((*benchmark)->data_field())),
+                                   benchmarks::DatasetPath(t, **benchmark));
+        !s.ok()) {
+      return s;
     }
+    if (absl::Status s = benchmarks::CheckTaskConfig(t); !s.ok()) return s;
   }
   for (const SamplingConfig& s : config.sampling()) {
-    std::string what = absl::StrCat("sampling \"", s.name(), "\"");
-    if (s.temperature() < 0) return absl::InvalidArgumentError(absl::StrCat(what, ": temperature must be >= 0"));
-    if (s.samples() < 1) return absl::InvalidArgumentError(absl::StrCat(what, ": samples must be >= 1"));
-    if (s.max_new_tokens() < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": max_new_tokens must be >= 1"));
-    }
-    if (s.top_p() <= 0 || s.top_p() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": top_p must be in (0, 1]"));
-    }
-    if (s.top_k() < 0) return absl::InvalidArgumentError(absl::StrCat(what, ": top_k must be >= 0"));
-    if (s.min_p() < 0 || s.min_p() >= 1) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": min_p must be in [0, 1)"));
-    }
-    if (s.repetition_penalty() <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": repetition_penalty must be > 0"));
+    if (absl::Status st = CheckSampling(s); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("sampling \"", s.name(), "\": ", std::string(st.message())));
     }
   }
   if (absl::Status s = ValidateDetectorConfig(config.detector()); !s.ok()) {
@@ -166,12 +231,13 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
       return absl::InvalidArgumentError(absl::StrCat("jury: ", std::string(s.message())));
     }
   }
-  if (replay) {
-    if (absl::Status s = CheckFile("backend.replay.path", config.backend().replay().path()); !s.ok()) return s;
-  } else if (config.backend().engine().max_batch() < 1) {
-    return absl::InvalidArgumentError("backend.engine.max_batch must be >= 1");
+  if (absl::Status s = results::ValidateGatePolicy(config.gate()); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("gate.", std::string(s.message())));
   }
-  if (config.threads() < 0) return absl::InvalidArgumentError("threads must be >= 0");
+  if (absl::Status s = CheckBackendConfig(config); !s.ok()) return s;
+  if (config.threads() < 0 || config.threads() > kMaxThreads) {
+    return absl::InvalidArgumentError(absl::StrCat("threads must be in [0, ", kMaxThreads, "], got ", config.threads()));
+  }
   return absl::OkStatus();
 }
 
@@ -183,11 +249,15 @@ absl::StatusOr<SuiteConfig> ParseSuiteConfig(std::string_view text, const std::s
   parser.RecordErrorsTo(&errors);
   parser.AllowUnknownField(false);
   parser.AllowUnknownExtension(false);
+  google::protobuf::TextFormat::ParseInfoTree locations;
+  parser.WriteLocationsTo(&locations);
   bool ok = parser.ParseFromString(std::string(text), &config);
   if (!ok || !errors.errors().empty()) {
     if (errors.errors().empty()) return absl::InvalidArgumentError(absl::StrCat(file_name, ": cannot parse"));
     return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
   }
+  // NaN and infinities compare false against any bound: refuse them where they are written.
+  if (absl::Status s = RejectNonFinite(config, &locations, file_name, ""); !s.ok()) return s;
   ResolveAll(base_dir, &config);
   FillSuiteDefaults(&config);
   if (absl::Status s = ValidateSuiteConfig(config); !s.ok()) {

@@ -8,7 +8,7 @@ PACKAGES=(
   libabsl-dev libre2-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libomp-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
-  nlohmann-json3-dev libpcre2-dev libutf8proc-dev libsimdjson-dev clang
+  nlohmann-json3-dev libpcre2-dev libutf8proc-dev libsimdjson-dev clang libicu-dev
   chromium
 )
 

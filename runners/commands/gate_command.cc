@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "results/gate.h"
 #include "results/json/jsonl.h"
 #include "results/junit.h"
@@ -42,6 +43,8 @@ int RunGateCommand(const std::vector<std::string>& args) {
     absl::StatusOr<GatePolicy> read = results::ReadGatePolicy(path);
     if (!read.ok()) return Error(std::string(read.status().message()));
     policy = *read;
+  } else if (absl::Status s = results::ValidateGatePolicy(policy); !s.ok()) {
+    return Error(absl::StrCat(results::ManifestPath(candidate_dir), ": gate policy: ", std::string(s.message())));
   }
   const results::GateReport report = results::RunGate(baseline->records, candidate->records, policy);
   for (const results::GateCell& c : report.cells) {

@@ -52,10 +52,7 @@ int RunRun(const std::vector<std::string>& args) {
   absl::StatusOr<RunOutcome> outcome = RunSuite(options);
   if (!outcome.ok()) {
     std::fprintf(stderr, "doomscope run: %s\n", std::string(outcome.status().message()).c_str());
-    absl::StatusCode code = outcome.status().code();
-    bool bad_input = code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kNotFound ||
-                     code == absl::StatusCode::kFailedPrecondition;
-    return bad_input ? kExitBadInput : kExitFailure;
+    return ExitCodeFor(outcome.status());
   }
   std::printf("%s", outcome->table.c_str());
   std::printf("%s: %lld planned, %lld already stored, %lld generated, %lld failed in %.2f s; summary in %s/summary.json\n",

@@ -1,4 +1,4 @@
-// `doomscope score --task gsm8k|wnut17|bfcl --data FILE --generations GEN.jsonl [--json] [--output FILE]`
+// `doomscope score --task BENCHMARK --data FILE --generations GEN.jsonl [--json] [--output FILE]`
 //
 // Scores stored generations of any model for one task, without a suite: every
 // generation gets the detectors (a doom loop scores 0) and the task's scorer.
@@ -16,16 +16,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "benchmarks/tasks/task.h"
+#include "benchmarks/load_items.h"
+#include "benchmarks/registry.h"
+#include "benchmarks/score_sample.h"
 #include "detectors/analyze.h"
 #include "eval/aggregate.h"
-#include "eval/score.h"
 #include "results/generations/generations_reader.h"
 #include "runners/command.h"
 #include "runners/commands/commands.h"
 #include "runners/common_flags.h"
 
-ABSL_FLAG(std::string, task, "", "Task to score: gsm8k, wnut17 or bfcl.");
+ABSL_FLAG(std::string, task, "", "The benchmark to score (a scored benchmark's name: gsm8k, wnut17, bfcl).");
 ABSL_FLAG(std::string, data, "",
           "The task's data file (for bfcl a question file, with possible_answer/<same name> beside it).");
 ABSL_FLAG(std::string, generations, "",
@@ -34,11 +35,30 @@ ABSL_FLAG(std::string, generations, "",
 namespace doomscope {
 namespace {
 
-absl::StatusOr<TaskKind> KindOfTask(const std::string& task) {
-  if (task == "gsm8k") return REASONING;
-  if (task == "wnut17") return EXTRACTION;
-  if (task == "bfcl") return TOOL_USE;
-  return absl::InvalidArgumentError(absl::StrCat("--task must be gsm8k, wnut17 or bfcl, got \"", task, "\""));
+// The benchmarks that score answers, by their `--task` name.
+absl::StatusOr<const benchmarks::Benchmark*> ScoredBenchmark(const std::string& task) {
+  std::vector<std::string> names;
+  for (const benchmarks::Benchmark* b : benchmarks::AllBenchmarks()) {
+    if (!b->scored()) continue;
+    if (b->name() == task) return b;
+    names.emplace_back(b->name());
+  }
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i) {
+    absl::StrAppend(&list, i == 0 ? "" : i + 1 == names.size() ? " or " : ", ", names[i]);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--task must be ", list, ", got \"", task, "\""));
+}
+
+// A benchmark's own metrics, one line per number ("micro.f1  0.8000").
+void PrintMetrics(const json::Value& v, const std::string& prefix) {
+  if (v.is_object()) {
+    for (const auto& [key, sub] : v.as_object()) PrintMetrics(sub, prefix.empty() ? key : absl::StrCat(prefix, ".", key));
+  } else if (v.is_int()) {
+    std::printf("  %-30s %lld\n", prefix.c_str(), static_cast<long long>(v.as_int()));
+  } else if (v.is_double()) {
+    std::printf("  %-30s %.4f\n", prefix.c_str(), v.as_double());
+  }
 }
 
 void PrintTable(const eval::TaskSummary& s) {
@@ -50,24 +70,9 @@ void PrintTable(const eval::TaskSummary& s) {
   std::printf("doom loops  %lld (answer still extractable in %lld, a naive harness would score %lld correct)\n",
               static_cast<long long>(s.doom_loops), static_cast<long long>(s.looped_extractable),
               static_cast<long long>(s.looped_would_be_correct));
-  if (const json::Value* v = s.metrics.Find("strict_accuracy"); v != nullptr) {
-    std::printf("strict      %.4f\nflexible    %.4f\n", v->as_double(), s.metrics.Find("flexible_accuracy")->as_double());
-  }
-  if (const json::Value* micro = s.metrics.Find("micro"); micro != nullptr) {
-    std::printf("micro P/R/F1  %.4f / %.4f / %.4f\n", micro->Find("precision")->as_double(),
-                micro->Find("recall")->as_double(), micro->Find("f1")->as_double());
-    for (const auto& [type, prf] : s.metrics.Find("per_type")->as_object()) {
-      std::printf("  %-14s P %.4f  R %.4f  F1 %.4f\n", type.c_str(), prf.Find("precision")->as_double(),
-                  prf.Find("recall")->as_double(), prf.Find("f1")->as_double());
-    }
-    std::printf("exact match %.4f\nschema ok   %.4f\n", s.metrics.Find("exact_match")->as_double(),
-                s.metrics.Find("schema_validity")->as_double());
-  }
-  if (const json::Value* cats = s.metrics.Find("per_category"); cats != nullptr) {
-    for (const auto& [cat, c] : cats->as_object()) {
-      std::printf("  %-18s %.4f  (%lld/%lld)\n", cat.c_str(), c.Find("accuracy")->as_double(),
-                  static_cast<long long>(c.Find("correct")->as_int()), static_cast<long long>(c.Find("n")->as_int()));
-    }
+  if (s.metrics.is_object() && !s.metrics.as_object().empty()) {
+    std::printf("metrics:\n");
+    PrintMetrics(s.metrics, "");
   }
   if (!s.errors.empty()) {
     std::printf("error classes:\n");
@@ -83,9 +88,9 @@ int RunScore(const std::vector<std::string>& args) {
   const std::string task = absl::GetFlag(FLAGS_task);
   const std::string data = absl::GetFlag(FLAGS_data);
   const std::string generations = absl::GetFlag(FLAGS_generations);
-  auto kind = KindOfTask(task);
-  if (!kind.ok()) {
-    std::fprintf(stderr, "doomscope score: %s\n", std::string(kind.status().message()).c_str());
+  auto benchmark = ScoredBenchmark(task);
+  if (!benchmark.ok()) {
+    std::fprintf(stderr, "doomscope score: %s\n", std::string(benchmark.status().message()).c_str());
     return kExitBadInput;
   }
   if (data.empty() || generations.empty()) {
@@ -94,9 +99,9 @@ int RunScore(const std::vector<std::string>& args) {
   }
   TaskConfig cfg;
   cfg.set_name(task);
-  cfg.set_kind(*kind);
+  cfg.set_kind((*benchmark)->kind());
   cfg.set_data(data);
-  auto items = tasks::LoadTaskItems(cfg, "");
+  auto items = benchmarks::LoadTaskItems(cfg, "");
   if (!items.ok()) {
     std::fprintf(stderr, "doomscope score: %s\n", std::string(items.status().message()).c_str());
     return kExitBadInput;
@@ -105,7 +110,7 @@ int RunScore(const std::vector<std::string>& args) {
   for (size_t i = 0; i < items->size(); ++i) index[(*items)[i].id] = i;
 
   const DetectorConfig detector_config;
-  eval::ScoreAggregator aggregator(task, *kind);
+  eval::ScoreAggregator aggregator = benchmarks::NewScoreAggregator(cfg);
   std::vector<bool> seen(items->size());
   std::vector<json::Value> per_sample;
   int64_t skipped = 0;
@@ -125,7 +130,7 @@ int RunScore(const std::vector<std::string>& args) {
     sample.max_new_tokens = g->max_new_tokens;
     const DetectorFindings findings = AnalyzeSample(sample, detector_config);
     const bool doom_loop = findings.verdict().doom_loop();
-    const eval::ScoreResult r = eval::ScoreSample(cfg, (*items)[it->second], g->text, doom_loop);
+    const eval::ScoreResult r = benchmarks::ScoreSample(cfg, (*items)[it->second], g->text, doom_loop);
     aggregator.Add(g->item_id, r);
     per_sample.push_back(json::Value(json::Object{{"item_id", json::Value(g->item_id)},
                                                   {"correct", json::Value(r.correct)},
@@ -185,7 +190,7 @@ Command ScoreCommand() {
   return Command{
       "score",
       "Score stored generations of any model on one task (accuracy, Wilson interval, error classes).",
-      "doomscope score --task gsm8k|wnut17|bfcl --data FILE --generations GEN.jsonl [--json] [--output FILE]",
+      "doomscope score --task BENCHMARK --data FILE --generations GEN.jsonl [--json] [--output FILE]",
       {"task", "data", "generations", "json", "output"},
       &RunScore,
   };

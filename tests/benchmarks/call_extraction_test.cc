@@ -1,9 +1,9 @@
 // Finding calls in free-form outputs, and telling abstentions from malformed calls.
-#include "benchmarks/tasks/call_extraction.h"
+#include "benchmarks/tool_calls/call_extraction.h"
 
 #include "gtest/gtest.h"
 
-namespace doomscope::tasks {
+namespace doomscope::benchmarks {
 namespace {
 
 const std::vector<std::string> kKnown = {"get_weather", "math.factorial"};
@@ -128,4 +128,4 @@ TEST(CallExtractionTest, PathologicalOutputsStayFast) {
 }
 
 }  // namespace
-}  // namespace doomscope::tasks
+}  // namespace doomscope::benchmarks

@@ -1,35 +1,16 @@
-// GSM8K: number normalization, strict/flexible extraction, loader and prompts.
-#include "benchmarks/tasks/gsm8k.h"
+// GSM8K: strict/flexible extraction, loader and prompts.
+#include "benchmarks/gsm8k/data.h"
 
-#include "benchmarks/tasks/gsm8k_extract.h"
-#include "benchmarks/tasks/number_normalize.h"
+#include "benchmarks/gsm8k/extract.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
-namespace doomscope::tasks {
+namespace doomscope::benchmarks {
 namespace {
 
 using doomscope::testing::MakeTempDir;
 using doomscope::testing::SharedPath;
 using doomscope::testing::WriteFile;
-
-TEST(NumberNormalizeTest, CommasDollarsTrailingZerosAndSigns) {
-  EXPECT_EQ(NormalizeNumber("1,450,000"), "1450000");
-  EXPECT_EQ(NormalizeNumber("$2,125"), "2125");
-  EXPECT_EQ(NormalizeNumber("18.0"), "18");
-  EXPECT_EQ(NormalizeNumber("18."), "18");
-  EXPECT_EQ(NormalizeNumber("18.50"), "18.5");
-  EXPECT_EQ(NormalizeNumber("007"), "7");
-  EXPECT_EQ(NormalizeNumber("0.25"), "0.25");
-  EXPECT_EQ(NormalizeNumber("-$5"), "-5");
-  EXPECT_EQ(NormalizeNumber("$-5"), "-5");
-  EXPECT_EQ(NormalizeNumber("\xE2\x88\x92" "3"), "-3");
-  EXPECT_EQ(NormalizeNumber("-0.0"), "0");
-  EXPECT_EQ(NormalizeNumber("+4"), "4");
-  EXPECT_EQ(NormalizeNumber("abc"), std::nullopt);
-  EXPECT_EQ(NormalizeNumber("1.2.3"), std::nullopt);
-  EXPECT_EQ(NormalizeNumber("$"), std::nullopt);
-}
 
 TEST(Gsm8kExtractTest, StrictMarkersAndFlexibleLastNumber) {
   Gsm8kExtraction ex = ExtractGsm8kAnswers("She has 3 apples.\n#### 1,234");
@@ -74,7 +55,7 @@ TEST(Gsm8kTest, ExemplarAnswerDropsAnnotationsAndRewritesTheMarker) {
 TEST(Gsm8kTest, LoadsSharedDataWithoutExemplarsAndBuildsKShotPrompts) {
   TaskConfig cfg;
   cfg.set_name("gsm8k");
-  cfg.set_kind(REASONING);
+  cfg.set_kind(GSM8K_JSONL);
   cfg.set_data(SharedPath("data/gsm8k/test.jsonl"));
   cfg.set_shots(2);
   auto items = LoadGsm8kItems(cfg, cfg.data());
@@ -115,7 +96,7 @@ TEST(Gsm8kTest, ConfigAndDataErrorsNameTheProblem) {
   WriteFile(path, "{\"question\": \"q\", \"answer\": \"#### 1\"}\n{\"question\": \"q2\"}\n");
   TaskConfig cfg;
   cfg.set_name("g");
-  cfg.set_kind(REASONING);
+  cfg.set_kind(GSM8K_JSONL);
   cfg.set_data(path);
   cfg.add_exemplar_ids("gsm8k-0");
   auto items = LoadGsm8kItems(cfg, path);
@@ -148,4 +129,4 @@ TEST(Gsm8kTest, ConfigAndDataErrorsNameTheProblem) {
 }
 
 }  // namespace
-}  // namespace doomscope::tasks
+}  // namespace doomscope::benchmarks

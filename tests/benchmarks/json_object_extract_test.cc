@@ -1,9 +1,9 @@
 // The first JSON object in a model's output.
-#include "benchmarks/tasks/json_object_extract.h"
+#include "benchmarks/common/json_object_extract.h"
 
 #include "gtest/gtest.h"
 
-namespace doomscope::tasks {
+namespace doomscope::benchmarks {
 namespace {
 
 TEST(JsonObjectExtractTest, FindsTheFirstObjectInProseAndFences) {
@@ -37,4 +37,4 @@ TEST(JsonObjectExtractTest, EmptyAndThinking) {
 }
 
 }  // namespace
-}  // namespace doomscope::tasks
+}  // namespace doomscope::benchmarks

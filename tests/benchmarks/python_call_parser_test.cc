@@ -1,14 +1,14 @@
 // The Python call subset of BFCL's prompting format: the parses that trip
 // naive decoders.
-#include "benchmarks/tasks/python_call_parser.h"
+#include "benchmarks/tool_calls/python_call_parser.h"
 
-#include "benchmarks/tasks/python_call_writer.h"
+#include "benchmarks/tool_calls/python_call_writer.h"
 #include "gtest/gtest.h"
 
-namespace doomscope::tasks {
+namespace doomscope::benchmarks {
 namespace {
 
-std::vector<FunctionCall> ParseList(std::string_view text) {
+std::vector<eval::FunctionCall> ParseList(std::string_view text) {
   size_t end = 0;
   auto calls = ParsePythonCallList(text, 0, &end);
   EXPECT_TRUE(calls.ok()) << calls.status() << " for " << text;
@@ -24,7 +24,7 @@ json::Value Literal(std::string_view text) {
 }
 
 TEST(PythonCallParserTest, ParsesAListOfCallsWithKeywordArguments) {
-  const std::vector<FunctionCall> calls = ParseList("[f(a=1, b=\"x\"), mod.g(c=[1, 2])]");
+  const std::vector<eval::FunctionCall> calls = ParseList("[f(a=1, b=\"x\"), mod.g(c=[1, 2])]");
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].name, "f");
   EXPECT_EQ(json::Serialize(json::Value(calls[0].args)), R"({"a":1,"b":"x"})");
@@ -33,9 +33,21 @@ TEST(PythonCallParserTest, ParsesAListOfCallsWithKeywordArguments) {
   EXPECT_TRUE(calls[0].positional.empty());
 }
 
+TEST(PythonCallParserTest, TuplesAreMarkedWhereverTheyAre) {
+  // JSON has arrays only; BFCL's checker tells tuples from lists, so the call
+  // notes where the model wrote one.
+  const std::vector<eval::FunctionCall> calls =
+      ParseList("[f(a=(1, 2), b=[(3,), [4], ((5))], c={'k/~': (6, 7), 'l': [8]}, d=(9), e=[])]");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].tuple_pointers, (std::vector<std::string>{"/a", "/b/0", "/c/k~1~0"}));
+  EXPECT_EQ(json::Serialize(json::Value(calls[0].args)), R"({"a":[1,2],"b":[[3],[4],5],"c":{"k/~":[6,7],"l":[8]},"d":9,"e":[]})");
+  EXPECT_TRUE(calls[0].IsTuple("/c/k~1~0"));
+  EXPECT_FALSE(calls[0].IsTuple("/c/l"));
+}
+
 TEST(PythonCallParserTest, EmptyListTrailingCommaNewlinesAndComments) {
   EXPECT_TRUE(ParseList("[]").empty());
-  const std::vector<FunctionCall> calls = ParseList("[\n  f(a=1,),  # first\n  g(),\n]");
+  const std::vector<eval::FunctionCall> calls = ParseList("[\n  f(a=1,),  # first\n  g(),\n]");
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(json::Serialize(json::Value(calls[0].args)), R"({"a":1})");
   EXPECT_TRUE(calls[1].args.empty());
@@ -52,7 +64,7 @@ TEST(PythonCallParserTest, NestedQuotesAndEscapes) {
   EXPECT_EQ(Literal(R"("""triple "quoted" text""")").as_string(), "triple \"quoted\" text");
   EXPECT_EQ(Literal(R"("abc" 'def')").as_string(), "abcdef");  // implicit concatenation
   EXPECT_EQ(Literal(R"("\q")").as_string(), "\\q");            // unknown escapes are kept
-  const std::vector<FunctionCall> calls = ParseList(R"([f(q="x = \"a, b\" (c)]", r='[g(y=1)]')])");
+  const std::vector<eval::FunctionCall> calls = ParseList(R"([f(q="x = \"a, b\" (c)]", r='[g(y=1)]')])");
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].args[0].second.as_string(), "x = \"a, b\" (c)]");
   EXPECT_EQ(calls[0].args[1].second.as_string(), "[g(y=1)]");
@@ -100,7 +112,7 @@ TEST(PythonCallParserTest, VariablesBecomeTheirSourceText) {
 }
 
 TEST(PythonCallParserTest, KeywordVersusPositionalArguments) {
-  const std::vector<FunctionCall> calls = ParseList("[f(1, 'two', c=3)]");
+  const std::vector<eval::FunctionCall> calls = ParseList("[f(1, 'two', c=3)]");
   ASSERT_EQ(calls.size(), 1u);
   ASSERT_EQ(calls[0].positional.size(), 2u);
   EXPECT_EQ(calls[0].positional[0].as_int(), 1);
@@ -141,14 +153,14 @@ TEST(PythonCallParserTest, WriterOutputParsesBack) {
   const json::Value v = Literal(R"({"s": "q\"uote\\\n", "f": 2.0, "i": -3, "e": 1e-05, "l": [True, None, (1, 2)]})");
   EXPECT_EQ(Literal(PythonLiteral(v)), v);
   EXPECT_TRUE(Literal(PythonLiteral(json::Value(2.0))).is_double());
-  FunctionCall call;
+  eval::FunctionCall call;
   call.name = "a.b";
   call.args = {{"x", json::Value("it's")}, {"y", v}};
-  const std::vector<FunctionCall> back = ParseList(PythonCallList(std::vector<FunctionCall>{call}));
+  const std::vector<eval::FunctionCall> back = ParseList(PythonCallList(std::vector<eval::FunctionCall>{call}));
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].name, "a.b");
   EXPECT_EQ(json::Value(back[0].args), json::Value(call.args));
 }
 
 }  // namespace
-}  // namespace doomscope::tasks
+}  // namespace doomscope::benchmarks

@@ -26,7 +26,7 @@ std::string GreedyStagesASuite() {
     absl::StrAppend(&s, "checkpoint { name: \"", st[0], "\" stage: ", st[1], " path: \"", models, "/", st[0],
                     ".bin\" tokenizer: \"", tok, "\" }\n");
   }
-  absl::StrAppend(&s, "task { name: \"stories\" kind: CONTINUATION prompts: \"", models, "/eval_prompts.jsonl\" }\n",
+  absl::StrAppend(&s, "task { name: \"stories\" kind: PROMPTS_JSONL prompts: \"", models, "/eval_prompts.jsonl\" }\n",
                   "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 256 }\n");
   return s;
 }

@@ -61,5 +61,17 @@ TEST(GateE2E, MissingFolderOrCellsOrBadPolicyExitThree) {
   EXPECT_EQ(RunDoomscope("gate --baseline " + base).exit_code, 3);
 }
 
+TEST(GateE2E, NanThresholdIsAPolicyErrorNotAPass) {
+  // Issue 14 #1: with "max_doom_loop_increase: nan" a candidate 13.3 pp worse
+  // printed "gate: pass", exit 0.
+  const std::string policy = MakeTempDir("pol") + "/p.textproto";
+  ::doomscope::testing::WriteFile(policy, "max_doom_loop_increase: nan\n");
+  auto r = RunDoomscope("gate --baseline " + MakeRun("base", 60, 4) + " --candidate " + MakeRun("worse", 60, 12) +
+                        " --policy " + policy);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("max_doom_loop_increase must be a number in [0, 1], got nan"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("gate: pass"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace doomscope

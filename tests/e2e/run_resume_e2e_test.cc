@@ -35,7 +35,7 @@ std::string WriteSuite(const std::string& dir) {
   std::string suite = absl::StrCat(R"pb(name: "resume"
 checkpoint { name: "pretrain" stage: PRETRAIN path: ")pb", models, R"pb(/pretrain.bin" tokenizer: ")pb", tok, R"pb(" }
 checkpoint { name: "rl" stage: RL path: ")pb", models, R"pb(/rl.bin" tokenizer: ")pb", tok, R"pb(" }
-task { name: "stories" kind: CONTINUATION limit: 16 prompts: ")pb", models, R"pb(/eval_prompts.jsonl" }
+task { name: "stories" kind: PROMPTS_JSONL limit: 16 prompts: ")pb", models, R"pb(/eval_prompts.jsonl" }
 sampling { name: "greedy" temperature: 0 max_new_tokens: 256 }
 sampling { name: "t0.8" temperature: 0.8 samples: 2 seed: 1004 max_new_tokens: 256 }
 backend { engine { max_batch: 8 } }
@@ -163,7 +163,7 @@ TEST(RunResumeE2eTest, ChangedCheckpointIsSetAsideAndRerun) {
   std::string prompts = testing::SharedPath("models/stages-a/eval_prompts.jsonl");
   std::string suite = root + "/suite.textproto";
   testing::WriteFile(suite, absl::StrCat("checkpoint { name: \"m\" stage: SFT path: \"pretrain.bin\" tokenizer: \"", tok,
-                                         "\" }\ntask { name: \"s\" kind: CONTINUATION limit: 4 prompts: \"", prompts,
+                                         "\" }\ntask { name: \"s\" kind: PROMPTS_JSONL limit: 4 prompts: \"", prompts,
                                          "\" }\nsampling { name: \"greedy\" max_new_tokens: 32 }\n"));
   std::string out = root + "/out";
   testing::CommandResult first = testing::RunDoomscope(absl::StrCat("run --suite ", suite, " --out ", out));

@@ -27,7 +27,7 @@ std::string Suite(bool early_stop) {
     absl::StrAppend(&s, "checkpoint { name: \"", st[0], "\" stage: ", st[1], " path: \"", models, "/", st[0],
                     ".bin\" tokenizer: \"", tok, "\" }\n");
   }
-  absl::StrAppend(&s, "task { name: \"stories\" kind: CONTINUATION prompts: \"", models, "/eval_prompts.jsonl\" }\n",
+  absl::StrAppend(&s, "task { name: \"stories\" kind: PROMPTS_JSONL prompts: \"", models, "/eval_prompts.jsonl\" }\n",
                   "sampling { name: \"greedy\" temperature: 0 max_new_tokens: 256 }\n",
                   "sampling { name: \"t0.8\" temperature: 0.8 samples: 3 seed: 1004 max_new_tokens: 256 }\n",
                   // DETECTORS.md's L_stop floor (64 tokens) is a quarter of this 256-token

@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "benchmarks/tasks/python_call_writer.h"
-#include "benchmarks/tasks/task.h"
+#include "benchmarks/tool_calls/python_call_writer.h"
+#include "benchmarks/load_items.h"
 #include "gtest/gtest.h"
 #include "results/json/json.h"
-#include "tests/eval/bfcl_gold.h"
+#include "tests/benchmarks/bfcl_gold.h"
 #include "tests/test_support.h"
 
 namespace doomscope {
@@ -36,12 +36,12 @@ json::Value ParseJson(const std::string& text) {
 TEST(ScoreE2eTest, BfclGoldCallsScoreFullMarksWithPerSampleOutput) {
   const std::string data = SharedPath("data/bfcl/BFCL_v4_parallel.json");
   TaskConfig cfg;
-  cfg.set_kind(TOOL_USE);
+  cfg.set_kind(BFCL_V4);
   cfg.set_data(data);
-  auto items = tasks::LoadTaskItems(cfg, "");
+  auto items = benchmarks::LoadTaskItems(cfg, "");
   ASSERT_TRUE(items.ok()) << items.status();
   std::string gens;
-  for (const tasks::TaskItem& item : *items) gens += Line(item.id, tasks::PythonCallList(testing::GoldCalls(item)));
+  for (const benchmarks::TaskItem& item : *items) gens += Line(item.id, benchmarks::PythonCallList(testing::GoldCalls(item)));
   const std::string dir = MakeTempDir("score_bfcl");
   WriteFile(dir + "/gens.jsonl", gens);
   const auto r = RunDoomscope(absl::StrCat("score --task bfcl --data ", data, " --generations ", dir,

@@ -1,6 +1,8 @@
 #include "results/gate.h"
 
+#include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -79,9 +81,10 @@ TEST(GateTest, MissingCellIsAnError) {
   base.insert(base.end(), extra.begin(), extra.end());
   const GateReport r = RunGate(base, Cell("sft", SFT, "t", "greedy", 20, 0), GatePolicy());
   ASSERT_EQ(r.cells.size(), 2u);
-  EXPECT_EQ(r.cells[0].key.checkpoint, "rl");
-  EXPECT_EQ(r.cells[0].verdict, GateVerdict::kError);
-  EXPECT_EQ(r.cells[0].reason, "cell missing from the candidate run");
+  // Cells in stage order: sft, then rl.
+  EXPECT_EQ(r.cells[1].key.checkpoint, "rl");
+  EXPECT_EQ(r.cells[1].verdict, GateVerdict::kError);
+  EXPECT_EQ(r.cells[1].reason, "cell missing from the candidate run");
   EXPECT_EQ(r.exit_code, kGateError);
   EXPECT_EQ(RunGate({}, {}, GatePolicy()).exit_code, kGateError);
 }
@@ -97,6 +100,47 @@ TEST(GateTest, PolicyFileParsesAndNamesErrors) {
   auto bad = ReadGatePolicy(dir + "/bad.textproto");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(std::string(bad.status().message()).find("bad.textproto:2:"), std::string::npos) << bad.status();
+}
+
+TEST(GateTest, NanOrOutOfRangeThresholdsAreErrorsNamingTheField) {
+  // Issue 14 #1: "max_doom_loop_increase: nan" compared false and passed a
+  // candidate 13.3 pp worse.
+  const std::string dir = doomscope::testing::MakeTempDir("policy");
+  for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+           {"max_doom_loop_increase: nan\n", "max_doom_loop_increase"},
+           {"max_accuracy_drop: inf\n", "max_accuracy_drop"},
+           {"max_accuracy_drop: 2\n", "max_accuracy_drop"},
+           {"alpha: nan\n", "alpha"},
+           {"alpha: -0.5\n", "alpha"},
+           {"min_samples: -3\n", "min_samples"}}) {
+    doomscope::testing::WriteFile(dir + "/p.textproto", text);
+    auto policy = ReadGatePolicy(dir + "/p.textproto");
+    ASSERT_FALSE(policy.ok()) << text;
+    EXPECT_NE(std::string(policy.status().message()).find("p.textproto: " + field), std::string::npos)
+        << policy.status();
+  }
+  GatePolicy nan;
+  nan.set_max_doom_loop_increase(std::numeric_limits<double>::quiet_NaN());
+  EXPECT_FALSE(ValidateGatePolicy(nan).ok());
+  EXPECT_TRUE(ValidateGatePolicy(GatePolicy()).ok());
+}
+
+TEST(GateTest, CellsFollowStageAndStepOrder) {
+  std::vector<SampleRecord> runs;
+  for (auto [name, stage, step] : std::vector<std::tuple<std::string, Stage, int64_t>>{
+           {"z-rl", RL, 0}, {"b-sft-late", SFT, 2000}, {"a-sft-early", SFT, 1000}, {"pre", PRETRAIN, 0}}) {
+    for (SampleRecord& r : Cell(name, stage, "t", "greedy", 12, 0)) {
+      r.set_checkpoint_step(step);
+      runs.push_back(std::move(r));
+    }
+  }
+  const GateReport r = RunGate(runs, runs, GatePolicy());
+  ASSERT_EQ(r.cells.size(), 4u);
+  EXPECT_EQ(r.cells[0].key.checkpoint, "pre");
+  EXPECT_EQ(r.cells[1].key.checkpoint, "a-sft-early");
+  EXPECT_EQ(r.cells[1].key.checkpoint_step, 1000);
+  EXPECT_EQ(r.cells[2].key.checkpoint, "b-sft-late");
+  EXPECT_EQ(r.cells[3].key.checkpoint, "z-rl");
 }
 
 TEST(JUnitTest, EscapesAndCountsCells) {

@@ -119,5 +119,57 @@ TEST(RunDirTest, SetAsideMovesOnlyNamedCheckpoints) {
   EXPECT_EQ(*again, 0);
 }
 
+TEST(RunDirTest, SetAsideNeverRenamesAFileALiveRunIsWriting) {
+  // Issue 14 #2: the second run moved the first one's shard file aside while
+  // the first kept appending to the unlinked file; 1,632 records were lost.
+  const std::string dir = MakeTempDir("aside");
+  const std::string path = ShardRecordPath(dir, 0, 1);
+  Write(path, {Rec("a", "old"), Rec("b", "keep")});
+  const std::string before = ReadFile(path);
+  auto live = RecordWriter::OpenForAppend(path);  // a run still going
+  ASSERT_TRUE(live.ok());
+  EXPECT_TRUE(RecordFileInUse(path));
+  auto moved = SetAsideCheckpoints(dir, {"old"});
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadFile(path), before);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/stale"));
+  live->reset();
+  EXPECT_FALSE(RecordFileInUse(path));
+  ASSERT_TRUE(SetAsideCheckpoints(dir, {"old"}).ok());
+}
+
+TEST(RunDirTest, LocksTellARunWhetherItIsAloneAndSerializeSetup) {
+  const std::string dir = MakeTempDir("lock") + "/run";
+  auto first = RunDirLock::Acquire(dir);  // creates the folder, nothing else
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->alone());
+  EXPECT_FALSE(std::filesystem::exists(ManifestPath(dir)));
+  first->EndSetup();
+  auto second = RunDirLock::Acquire(dir);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->alone());  // the first is still live
+  second->EndSetup();
+  *first = RunDirLock::Acquire(dir + "-other").value();  // the first run ends here
+  auto third = RunDirLock::Acquire(dir);
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->alone());  // the second is live
+  *second = RunDirLock::Acquire(dir + "-other2").value();
+  third->EndSetup();
+  auto fourth = RunDirLock::Acquire(dir);
+  EXPECT_FALSE(fourth->alone());  // the third
+}
+
+TEST(RunDirTest, ListShardFilesReadsTheLayout) {
+  const std::string dir = MakeTempDir("layout");
+  Write(ShardRecordPath(dir, 1, 3), {Rec("a", "x")});
+  Write(RecordsDir(dir) + "/other.tfrecord", {Rec("b", "x")});
+  auto files = ListShardFiles(dir);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].index, 1);
+  EXPECT_EQ((*files)[0].count, 3);
+}
+
 }  // namespace
 }  // namespace doomscope::results

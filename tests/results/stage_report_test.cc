@@ -96,6 +96,53 @@ TEST(StageReportTest, OrderIsTaskSamplingThenStageThenStep) {
   EXPECT_EQ(report.transitions[2].to.checkpoint, "other");
 }
 
+TEST(StageReportTest, ACheckpointWithAParentIsComparedWithIt) {
+  // base -> sft-a, and sft-b forked from base too: sft-b compares with base,
+  // not with sft-a, the row before it.
+  std::vector<SampleRecord> all;
+  Add(&all, Cell("base", PRETRAIN, "t", "greedy", 10, 2));
+  Add(&all, Cell("sft-a", SFT, "t", "greedy", 10, 6));
+  std::vector<SampleRecord> b = Cell("sft-b", SFT, "t", "greedy", 10, 3);
+  for (SampleRecord& r : b) r.set_checkpoint_parent("base");
+  Add(&all, b);
+  // A parent missing from the records falls back to the row before.
+  std::vector<SampleRecord> c = Cell("sft-c", SFT, "t", "greedy", 10, 3);
+  for (SampleRecord& r : c) r.set_checkpoint_parent("not-run");
+  Add(&all, c);
+  const StageReport report = BuildStageReport(all);
+  ASSERT_EQ(report.transitions.size(), 3u);
+  EXPECT_EQ(report.transitions[0].from.checkpoint, "base");
+  EXPECT_EQ(report.transitions[0].to.checkpoint, "sft-a");
+  EXPECT_EQ(report.transitions[1].from.checkpoint, "base");
+  EXPECT_EQ(report.transitions[1].to.checkpoint, "sft-b");
+  EXPECT_EQ(report.transitions[1].newly_looping, 1);  // items 0-1 loop in both, item 2 newly
+  EXPECT_EQ(report.transitions[2].from.checkpoint, "sft-b");
+  EXPECT_EQ(report.rows[2].parent, "base");
+}
+
+TEST(StageReportTest, ShadowSamplesGiveTheEscapeRate) {
+  std::vector<SampleRecord> all = Cell("rl", RL, "t", "greedy", 20, 4);
+  for (int i = 0; i < 8; ++i) {
+    EarlyStopShadow* shadow = all[i].mutable_shadow();
+    shadow->set_shadow(true);
+    shadow->set_fired(i < 6);  // items 0-3 ended in a loop; 4 and 5 fired and then escaped
+    shadow->set_detected_at(i < 6 ? 50 : 0);
+    shadow->set_escaped(i == 4 || i == 5);
+  }
+  const StageReport report = BuildStageReport(all);
+  const StageRow& row = report.rows[0];
+  EXPECT_EQ(row.shadow_samples, 8);
+  EXPECT_EQ(row.shadow_fired, 6);
+  EXPECT_EQ(row.shadow_escaped, 2);
+  EXPECT_DOUBLE_EQ(row.escape_rate, 2.0 / 6.0);
+  EXPECT_LT(row.escape_ci_low, row.escape_rate);
+  EXPECT_GT(row.escape_ci_high, row.escape_rate);
+  EXPECT_EQ(StageRowToJson(row).Find("shadow_escaped")->as_int(), 2);
+  EXPECT_NE(StageReportToText(report).find("early-stop shadows: 8 run to the cap, rule fired on 6, 2 escaped"),
+            std::string::npos)
+      << StageReportToText(report);
+}
+
 TEST(StageReportTest, RolloutsClusterByPromptAndPairOnRollout) {
   std::vector<SampleRecord> all;
   const int loops[5] = {2, 2, 0, 0, 1};
