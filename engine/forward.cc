@@ -98,6 +98,10 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(const ModelWeig
   if (c.head_dim % 2 != 0) {
     return absl::InvalidArgumentError(absl::StrCat("model config: head_dim ", c.head_dim, " is odd (RoPE needs pairs)"));
   }
+  if (!c.rope_freq_factors.empty() && static_cast<int>(c.rope_freq_factors.size()) != c.head_dim / 2) {
+    return absl::InvalidArgumentError(absl::StrCat("model config: ", c.rope_freq_factors.size(),
+                                                   " RoPE frequency factors for head_dim ", c.head_dim));
+  }
   if (static_cast<int>(weights.layers.size()) != c.n_layers) {
     return absl::InvalidArgumentError(
         absl::StrCat("model has ", weights.layers.size(), " layers, config says ", c.n_layers));
@@ -156,7 +160,8 @@ void Transformer::EnsureRope(int max_pos) {
   for (int pos = rope_positions_; pos < n; ++pos) {
     for (int j = 0; j < half; ++j) {
       // run.c: freq = 1 / theta^(head_dim_index / head_size), val = pos * freq.
-      const float freq = 1.0f / std::pow(config().rope_theta, static_cast<float>(2 * j) / hd);
+      float freq = 1.0f / std::pow(config().rope_theta, static_cast<float>(2 * j) / hd);
+      if (!config().rope_freq_factors.empty()) freq /= config().rope_freq_factors[j];
       const float val = static_cast<float>(pos) * freq;
       rope_cos_[static_cast<size_t>(pos) * half + j] = std::cos(val);
       rope_sin_[static_cast<size_t>(pos) * half + j] = std::sin(val);

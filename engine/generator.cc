@@ -72,10 +72,9 @@ const char* FinishReasonName(FinishReason reason) {
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const LoadedModel& model,
                                                              const GeneratorOptions& options) {
-  // EOS and the end-of-turn tokens the tokenizer's configuration names.
-  std::vector<int32_t> stops = model.tokenizer.end_of_generation_ids();
-  if (model.stop_at_bos) stops.push_back(model.tokenizer.bos_id());
-  return Create(model.weights, std::move(stops), options);
+  // EOS, the end-of-turn tokens the tokenizer's configuration names, the
+  // checkpoint's own end ids, and BOS for llama2.c checkpoints.
+  return Create(model.weights, model.StopTokens(), options);
 }
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const ModelWeights& weights,

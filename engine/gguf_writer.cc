@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "engine/atomic_file.h"
 
 namespace doomscope::engine {
 namespace {
@@ -243,25 +244,7 @@ std::string GgufWriter::WriteToString() const {
 }
 
 absl::Status GgufWriter::WriteFile(const std::string& path) const {
-  const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
-  }
-  absl::Status s = Emit([&](std::span<const std::byte> bytes) {
-    if (std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-      return absl::DataLossError(absl::StrCat(tmp, ": write failed: ", std::strerror(errno)));
-    }
-    return absl::OkStatus();
-  });
-  if (std::fclose(f) != 0 && s.ok()) {
-    s = absl::DataLossError(absl::StrCat(tmp, ": close failed: ", std::strerror(errno)));
-  }
-  if (s.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = absl::PermissionDeniedError(absl::StrCat(path, ": cannot rename ", tmp, ": ", std::strerror(errno)));
-  }
-  if (!s.ok()) std::remove(tmp.c_str());
-  return s;
+  return WriteFileAtomically(path, [this](const ByteSink& sink) { return Emit(sink); });
 }
 
 }  // namespace doomscope::engine

@@ -56,6 +56,9 @@ struct ModelConfig {
   int vocab_size = 0;
   int max_seq_len = 0;  // context length
   float rope_theta = 10000.0f;
+  // Empty, or head_dim / 2 divisors of each rotated pair's frequency (Llama 3's
+  // "llama3" rope_scaling: long wavelengths slowed for a longer context).
+  std::vector<float> rope_freq_factors;
   RopeLayout rope_layout = RopeLayout::kAdjacentPairs;
   float norm_eps = 1e-5f;
   bool tied_embeddings = false;  // classifier == token embedding

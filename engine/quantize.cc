@@ -99,4 +99,32 @@ void FloatsToBFloat16(std::span<const float> in, std::span<std::byte> out) {
   }
 }
 
+void DecodeFloats(DType t, std::span<const std::byte> in, std::span<float> out) {
+  switch (t) {
+    case DType::kF32:
+      std::memcpy(out.data(), in.data(), out.size() * 4);
+      return;
+    case DType::kF16:
+    case DType::kBF16:
+      for (size_t i = 0; i < out.size(); ++i) {
+        uint16_t h;
+        std::memcpy(&h, in.data() + 2 * i, 2);
+        out[i] = t == DType::kF16 ? HalfToFloat(h) : BFloat16ToFloat(h);
+      }
+      return;
+    case DType::kQ8_0:
+      DequantizeQ8_0(in, out);
+      return;
+  }
+}
+
+void EncodeFloats(DType t, std::span<const float> in, std::span<std::byte> out) {
+  switch (t) {
+    case DType::kF32: std::memcpy(out.data(), in.data(), in.size() * 4); return;
+    case DType::kF16: FloatsToHalf(in, out); return;
+    case DType::kBF16: FloatsToBFloat16(in, out); return;
+    case DType::kQ8_0: QuantizeQ8_0(in, out); return;
+  }
+}
+
 }  // namespace doomscope::engine

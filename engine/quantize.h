@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <span>
 
+#include "engine/model_weights.h"
+
 namespace doomscope::engine {
 
 inline constexpr int kQ8_0BlockElements = 32;
@@ -27,6 +29,12 @@ void DequantizeQ8_0(std::span<const std::byte> in, std::span<float> out);
 
 void FloatsToHalf(std::span<const float> in, std::span<std::byte> out);
 void FloatsToBFloat16(std::span<const float> in, std::span<std::byte> out);
+
+// `out.size()` values of type `t` from `in` (exact for F32, F16, BF16).
+void DecodeFloats(DType t, std::span<const std::byte> in, std::span<float> out);
+// `in` stored as type `t` into DTypeBytes(t, in.size()) bytes of `out` (Q8_0:
+// in.size() a multiple of 32).
+void EncodeFloats(DType t, std::span<const float> in, std::span<std::byte> out);
 
 }  // namespace doomscope::engine
 

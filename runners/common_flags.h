@@ -7,7 +7,11 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+
 #include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "engine/model_weights.h"
 
 ABSL_DECLARE_FLAG(std::string, input);
 ABSL_DECLARE_FLAG(std::string, output);
@@ -16,6 +20,7 @@ ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, tokenizer);
+ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, markdown);
 ABSL_DECLARE_FLAG(std::string, html);
 ABSL_DECLARE_FLAG(std::string, out);
@@ -25,6 +30,8 @@ ABSL_DECLARE_FLAG(std::string, shared);
 namespace doomscope {
 // The ../shared folder: --shared, else $DOOMSCOPE_SHARED, else "../shared".
 std::string SharedDir();
+// --dtype for commands that load a model: nullopt when not given.
+absl::StatusOr<std::optional<engine::DType>> LoadDTypeFlag();
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_RUNNERS_COMMON_FLAGS_H_

@@ -8,6 +8,7 @@
 #include "detectors/streaming_tail.h"
 #include "detectors/unit_kind.h"
 #include "engine/generator.h"
+#include "engine/synth_model.h"
 #include "runners/command.h"
 
 namespace doomscope {
@@ -70,7 +71,14 @@ absl::Status BundledEngineBackend::CheckSuite(const SuiteConfig& suite) const {
 absl::Status BundledEngineBackend::LoadCheckpoint(const CheckpointConfig& checkpoint) {
   model_.reset();
   chat_templates_.reset();
-  absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), checkpoint.tokenizer());
+  engine::LoadOptions options;
+  options.tokenizer_path = checkpoint.tokenizer();
+  if (!checkpoint.dtype().empty()) {
+    absl::StatusOr<engine::DType> dtype = engine::ParseDType(checkpoint.dtype());
+    if (!dtype.ok()) return dtype.status();
+    options.dtype = *dtype;
+  }
+  absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), options);
   if (!loaded.ok()) return loaded.status();
   absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
       CheckpointChatTemplates(checkpoint.path(), checkpoint.tokenizer());

@@ -70,7 +70,9 @@ int RunBench(const std::vector<std::string>& args) {
   if (absl::GetFlag(FLAGS_threads) < 0) return Fail(kExitBadInput, "--threads must be >= 0");
 
   // The tokenizer is not needed: prompts are token ids and stop tokens are ignored.
-  absl::StatusOr<engine::ModelWeights> weights = engine::LoadModelWeights(model_path);
+  absl::StatusOr<std::optional<engine::DType>> dtype = LoadDTypeFlag();
+  if (!dtype.ok()) return Fail(kExitBadInput, std::string(dtype.status().message()));
+  absl::StatusOr<engine::ModelWeights> weights = engine::LoadModelWeights(model_path, *dtype);
   if (!weights.ok()) return Fail(kExitBadInput, std::string(weights.status().message()));
   const int max_batch = *std::max_element(batches.begin(), batches.end());
   engine::GeneratorOptions options;
@@ -189,9 +191,9 @@ Command BenchCommand() {
   return Command{
       .name = "bench",
       .summary = "Engine speed per batch size as a share of measured memory bandwidth and FMA peak",
-      .usage = "doomscope bench --model PATH [--batch 1,8,32,64] [--threads N] [--prompt-tokens 512] "
-               "[--gen-tokens 128] [--json]",
-      .flags = {"model", "batch", "threads", "prompt_tokens", "gen_tokens", "json"},
+      .usage = "doomscope bench --model PATH [--dtype f32|f16|bf16|q8_0] [--batch 1,8,32,64] [--threads N] "
+               "[--prompt-tokens 512] [--gen-tokens 128] [--json]",
+      .flags = {"model", "dtype", "batch", "threads", "prompt_tokens", "gen_tokens", "json"},
       .run = RunBench,
   };
 }

@@ -138,7 +138,10 @@ int RunGenerate(const std::vector<std::string>& args) {
     return Fail(kExitBadInput, std::string(s.message()));
   }
 
-  absl::StatusOr<engine::LoadedModel> model = engine::LoadModel(model_path, absl::GetFlag(FLAGS_tokenizer));
+  absl::StatusOr<std::optional<engine::DType>> dtype = LoadDTypeFlag();
+  if (!dtype.ok()) return Fail(kExitBadInput, std::string(dtype.status().message()));
+  absl::StatusOr<engine::LoadedModel> model =
+      engine::LoadModel(model_path, {.tokenizer_path = absl::GetFlag(FLAGS_tokenizer), .dtype = *dtype});
   if (!model.ok()) return Fail(kExitBadInput, std::string(model.status().message()));
   const engine::Tokenizer& tok = model->tokenizer;
   engine::GeneratorOptions options;
@@ -248,10 +251,11 @@ Command GenerateCommand() {
   return Command{
       .name = "generate",
       .summary = "Generate text with the bundled engine (plain, or JSONL in and out with batching)",
-      .usage = "doomscope generate --model PATH [--tokenizer PATH] (--prompt TEXT | --prompts FILE.jsonl) "
+      .usage = "doomscope generate --model PATH [--tokenizer PATH] [--dtype f32|f16|bf16|q8_0] "
+               "(--prompt TEXT | --prompts FILE.jsonl) "
                "[--max_new_tokens N] [--temperature T] [--top_p P] [--top_k K] [--min_p P] "
                "[--repetition_penalty R] [--seed S] [--batch B] [--threads N] [--output FILE.jsonl]",
-      .flags = {"model", "tokenizer", "prompt", "prompts", "max_new_tokens", "temperature", "top_p", "top_k",
+      .flags = {"model", "tokenizer", "dtype", "prompt", "prompts", "max_new_tokens", "temperature", "top_p", "top_k",
                 "min_p", "repetition_penalty", "seed", "batch", "threads", "output"},
       .run = RunGenerate,
   };

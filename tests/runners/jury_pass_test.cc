@@ -15,7 +15,9 @@
 #include "results/jury_store.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
+#include "runners/jury_config.h"
 #include "runners/jury_pass.h"
+#include "runners/suite_config.h"
 #include "tests/test_support.h"
 
 namespace doomscope {
@@ -188,6 +190,53 @@ TEST(JuryPassTest, AChangedJudgeVotesAfresh) {
   auto manifest = results::ReadJuryManifest(dir);
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->jury().judge(1).rule().check(), TASK_SCORE);
+}
+
+// A suite's jury is resolved against the suite file and checked with it; a
+// bad jury names the judge and the field.
+TEST(JuryConfigTest, SuiteJuryPathsResolveAndBadJuriesAreRefused) {
+  const std::string root = testing::MakeTempDir("jury-suite");
+  const std::string models = testing::SharedPath("models/stages-a");
+  const std::string tok = testing::SharedPath("models/stories260K/tok512.bin");
+  testing::WriteFile(root + "/prompts.jsonl", "{\"id\": \"a\", \"prompt\": \"Once\"}\n");
+  testing::WriteFile(root + "/judge.bin", testing::ReadFile(models + "/pretrain.bin"));
+  const std::string head = absl::StrCat("checkpoint { name: \"sft\" stage: SFT path: \"", models,
+                                        "/sft.bin\" tokenizer: \"", tok, "\" }\n",
+                                        "task { name: \"t\" kind: CONTINUATION prompts: \"prompts.jsonl\" }\n",
+                                        "sampling { name: \"greedy\" }\n");
+  auto parse = [&](const std::string& jury) {
+    return ParseSuiteConfig(head + jury, root + "/suite.textproto", root);
+  };
+  absl::StatusOr<SuiteConfig> ok = parse(
+      "jury { judge { name: \"rep\" rule { check: REPETITION } } "
+      "judge { name: \"lp\" logprob { path: \"judge.bin\" } } aggregate: MEDIAN }");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->jury().judge(1).logprob().path(), root + "/judge.bin");
+  EXPECT_EQ(ok->jury().aggregate(), MEDIAN);
+  struct Bad {
+    std::string jury, message;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {"jury { judge { name: \"a\" rule { check: REPETITION } } judge { name: \"a\" rule { check: VALID_JSON } } }",
+            "judge name \"a\" is used twice"},
+           {"jury { judge { name: \"lp\" logprob { path: \"missing.bin\" } } }", "judge \"lp\": logprob path"},
+           {"jury { judge { name: \"r\" rule { } } }", "judge \"r\": rule needs a check"},
+           {"jury { judge { name: \"x\" } }", "judge \"x\": give the judge a kind"},
+           {"jury { judge { name: \"o\" openai { model: \"m\" } } }", "judge \"o\": openai needs a base_url"},
+           {"jury { judge { name: \"r\" rule { check: REPETITION } } quorum: 2 }", "quorum 2"},
+           {"jury { }", "at least one judge"},
+           {"jury { judge { name: \"r\" rule { check: LOUDNESS } } }", "suite.textproto:4:"},
+       }) {
+    absl::StatusOr<SuiteConfig> refused = parse(bad.jury);
+    ASSERT_FALSE(refused.ok()) << bad.jury;
+    EXPECT_NE(refused.status().message().find(bad.message), std::string::npos) << refused.status();
+  }
+  // A --jury file: paths relative to it.
+  testing::WriteFile(root + "/jury.textproto", "judge { name: \"lp\" logprob { path: \"judge.bin\" pass_at: -2 } }\n");
+  absl::StatusOr<JuryConfig> file = LoadJuryConfig(root + "/jury.textproto");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->judge(0).logprob().path(), root + "/judge.bin");
+  EXPECT_FALSE(LoadJuryConfig(root + "/nope.textproto").ok());
 }
 
 }  // namespace
