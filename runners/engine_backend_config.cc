@@ -1,10 +1,11 @@
 // The suite-file checks of `backend { engine { } }`, apart from the backend
-// itself so that reading a suite needs no engine (runners/CMakeLists.txt's
-// doomscope_suite).
+// itself so that reading a suite loads no model (runners/CMakeLists.txt's
+// doomscope_suite); only the engine's dtype names are linked from it.
 #include <filesystem>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/synth_model.h"
 #include "runners/engine_backend.h"
 
 namespace doomscope {
@@ -23,6 +24,11 @@ absl::Status BundledEngineBackend::CheckConfig(const SuiteConfig& suite) {
   for (const CheckpointConfig& c : suite.checkpoint()) {
     if (absl::Status s = CheckFileExists(absl::StrCat("checkpoint \"", c.name(), "\": path"), c.path()); !s.ok()) {
       return s;
+    }
+    if (!c.dtype().empty()) {
+      if (absl::StatusOr<engine::DType> d = engine::ParseDType(c.dtype()); !d.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("checkpoint \"", c.name(), "\": dtype: ", d.status().message()));
+      }
     }
   }
   const int max_batch = suite.backend().engine().max_batch();

@@ -89,7 +89,9 @@ std::vector<std::string> ChangedCheckpoints(const RunManifest& previous, const R
     }
     if (before == nullptr) continue;  // new checkpoint: nothing stored under its name... unless
                                       // records exist from an older manifest; treated as changed below
-    if (CheckpointFiles(previous, *before) != CheckpointFiles(current, now) || before->stage() != now.stage()) {
+    // Another dtype is another model as far as its samples go.
+    if (CheckpointFiles(previous, *before) != CheckpointFiles(current, now) || before->stage() != now.stage() ||
+        before->dtype() != now.dtype()) {
       changed.push_back(now.name());
     }
   }

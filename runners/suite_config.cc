@@ -12,7 +12,6 @@
 #include "benchmarks/load_items.h"
 #include "benchmarks/registry.h"
 #include "detectors/config_defaults.h"
-#include "engine/synth_model.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "results/gate.h"
@@ -201,11 +200,6 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
     }
     if (!c.tokenizer().empty()) {
       if (absl::Status s = CheckFile(absl::StrCat(what, ": tokenizer"), c.tokenizer()); !s.ok()) return s;
-    }
-    if (!c.dtype().empty()) {
-      if (absl::StatusOr<engine::DType> d = engine::ParseDType(c.dtype()); !d.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(what, ": dtype: ", d.status().message()));
-      }
     }
   }
   for (const TaskConfig& t : config.task()) {
