@@ -1,5 +1,8 @@
 // The judges this build runs, and their fingerprints (runners/jury_pass.h).
+#include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "eval/jury/rule_judge.h"
@@ -8,6 +11,31 @@
 #include "runners/logprob_judge.h"
 
 namespace doomscope {
+namespace {
+
+// "NAME SHA256\n" for a file, or for every regular file of a folder (an HF
+// model folder), by name.
+absl::Status AppendFileHashes(const std::string& path, std::string* out) {
+  if (path.empty()) return absl::OkStatus();
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_directory(path, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  for (const std::filesystem::path& file : files) {
+    absl::StatusOr<std::string> sha = Sha256File(file.string());
+    if (!sha.ok()) return sha.status();
+    absl::StrAppend(out, file.filename().string(), " ", *sha, "\n");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<jury::Judge>> MakeJudge(const JudgeConfig& judge, int threads) {
   switch (judge.kind_case()) {
@@ -35,10 +63,7 @@ absl::StatusOr<std::vector<JudgeIdentity>> JudgeIdentities(const JuryConfig& jur
     std::string files;
     if (decisive.has_logprob()) {
       for (const std::string& path : {judge.logprob().path(), judge.logprob().tokenizer()}) {
-        if (path.empty()) continue;
-        absl::StatusOr<std::string> sha = Sha256File(path);
-        if (!sha.ok()) return sha.status();
-        absl::StrAppend(&files, *sha, "\n");
+        if (absl::Status s = AppendFileHashes(path, &files); !s.ok()) return s;
       }
       decisive.mutable_logprob()->clear_path();
       decisive.mutable_logprob()->clear_tokenizer();
