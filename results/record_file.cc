@@ -261,6 +261,16 @@ absl::Status RecordWriter::Append(const SampleRecord& record) {
   return absl::OkStatus();
 }
 
+absl::Status RecordWriter::AppendMessage(const google::protobuf::MessageLite& message) {
+  std::string payload;
+  if (!message.SerializeToString(&payload)) {
+    return absl::InternalError(absl::StrCat(path_, ": cannot serialize a ", message.GetTypeName()));
+  }
+  buffer_ += FrameRecord(payload);
+  if (buffer_.size() >= kWriteThreshold) return WriteBuffer();
+  return absl::OkStatus();
+}
+
 absl::Status RecordWriter::WriteBuffer() {
   size_t done = 0;
   while (done < buffer_.size()) {
@@ -284,8 +294,8 @@ absl::Status RecordWriter::Flush() {
   return absl::OkStatus();
 }
 
-absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
-                            ReadStats* stats, ReadMode mode) {
+absl::Status ReadFramedFile(const std::string& path, const std::function<bool(std::string_view payload)>& parse,
+                            std::string_view type_name, ReadStats* stats, ReadMode mode) {
   absl::StatusOr<ScopedFd> fd = OpenRegularFile(path);
   if (!fd.ok()) {
     if (fd.status().code() == absl::StatusCode::kNotFound) {
@@ -298,25 +308,19 @@ absl::Status ReadRecordFile(const std::string& path, const std::function<void(Sa
     if (absl::Status s = ReadAll(fd->get(), path, &data); !s.ok()) return s;
     ReadStats local;
     ReadStats* st = stats != nullptr ? stats : &local;
-    const ScanResult scan = SalvageFrames(data, st, [&](int64_t, std::string_view payload) {
-      SampleRecord record;
-      if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
-      if (fn) fn(std::move(record));
-      return true;
-    });
+    const ScanResult scan =
+        SalvageFrames(data, st, [&](int64_t, std::string_view payload) { return parse(payload); });
     st->records += scan.records;
     st->torn_tail_bytes += scan.torn_bytes;
     return absl::OkStatus();
   }
   absl::StatusOr<ScanResult> scan =
       ScanFrames(fd->get(), path, [&](int64_t offset, const std::string& payload) -> absl::Status {
-        SampleRecord record;
-        if (!record.ParseFromString(payload)) {
+        if (!parse(payload)) {
           return absl::DataLossError(absl::StrCat(path, ": offset ", offset,
-                                                  ": checksums match but the payload is not a SampleRecord",
+                                                  ": checksums match but the payload is not a ", std::string(type_name),
                                                   Hint(path)));
         }
-        if (fn) fn(std::move(record));
         return absl::OkStatus();
       });
   if (!scan.ok()) return scan.status();
@@ -325,6 +329,19 @@ absl::Status ReadRecordFile(const std::string& path, const std::function<void(Sa
     stats->torn_tail_bytes += scan->torn_bytes;
   }
   return absl::OkStatus();
+}
+
+absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
+                            ReadStats* stats, ReadMode mode) {
+  return ReadFramedFile(
+      path,
+      [&](std::string_view payload) {
+        SampleRecord record;
+        if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
+        if (fn) fn(std::move(record));
+        return true;
+      },
+      "SampleRecord", stats, mode);
 }
 
 absl::StatusOr<RepairResult> RepairRecordFile(const std::string& path) {

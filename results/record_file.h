@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message_lite.h"
 #include "results/proto/record.pb.h"
 
 namespace doomscope::results {
@@ -43,6 +44,8 @@ class RecordWriter {
   // Frames `record` into the buffer; the buffer is written out (not synced)
   // once it passes a few MiB.
   absl::Status Append(const SampleRecord& record);
+  // Any other message (jury votes use the same framing and durability).
+  absl::Status AppendMessage(const google::protobuf::MessageLite& message);
   // Writes the buffer and fdatasyncs: every record appended so far is durable.
   absl::Status Flush();
 
@@ -83,6 +86,12 @@ struct RepairResult {
   ReadStats stats;          // what the salvage kept and skipped
   std::string aside_path;   // the original file, kept whole ("" when nothing was wrong)
 };
+
+// The same for files of any other message type: `parse` turns one payload
+// into the caller's message (false = not one: corrupt in kStrict mode, skipped
+// in kSalvage mode); `type_name` names the type in errors.
+absl::Status ReadFramedFile(const std::string& path, const std::function<bool(std::string_view payload)>& parse,
+                            std::string_view type_name, ReadStats* stats, ReadMode mode = ReadMode::kStrict);
 
 // Rewrites a record file that has corruption in the middle so that it holds
 // exactly its valid records, in order (a torn tail is dropped as usual). The

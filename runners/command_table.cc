@@ -21,6 +21,8 @@ const std::vector<Command>& AllCommands() {
       TokenizeCommand(),
       RenderTemplateCommand(),
       ServeModelCommand(),
+      JudgeCommand(),
+      PairsCommand(),
   };
   return *commands;
 }

@@ -1,15 +1,8 @@
 #include "runners/record_sink.h"
 
-#include <chrono>
+#include "runners/clock.h"
 
 namespace doomscope {
-namespace {
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 RecordSink::RecordSink(results::RecordWriter* writer, Progress* progress, Options options)
     : writer_(writer), progress_(progress), options_(options), last_flush_s_(NowSeconds()) {

@@ -15,12 +15,14 @@
 #include "results/run_dir.h"
 #include "results/stage_report.h"
 #include "runners/backend_factory.h"
+#include "runners/jury_pass.h"
 #include "runners/record_sink.h"
 #include "runners/run_folder.h"
 #include "runners/run_manifest.h"
 #include "runners/sample_record.h"
 #include "runners/stored_samples.h"
 #include "runners/suite_config.h"
+#include "runners/clock.h"
 
 namespace doomscope {
 namespace {
@@ -29,10 +31,6 @@ namespace {
 // continuous batching to keep every slot busy, few enough that a suite of
 // millions of samples is never held in memory at once.
 constexpr size_t kRequestsPerCall = 4096;
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // The items of every task, their ids (what the plan is made of) and the
 // benchmark each task belongs to.
@@ -264,6 +262,18 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   absl::StatusOr<std::string> table = Summarize(dir);
   if (!table.ok()) return table.status();
   outcome.table = *std::move(table);
+  if (suite.has_jury()) {  // the jury pass over this shard's samples (runners/jury_pass.h)
+    JuryPassOptions jury;
+    jury.dir = dir;
+    jury.jury = suite.jury();
+    jury.jury_path = options.suite_path;
+    jury.shard = options.shard;
+    jury.threads = threads;
+    jury.progress_out = options.progress_out;
+    absl::StatusOr<JuryPassOutcome> judged = RunJuryPass(jury);
+    if (!judged.ok()) return absl::Status(judged.status().code(), absl::StrCat("jury: ", judged.status().message()));
+    outcome.table += JuryReportToText(judged->report);
+  }
   outcome.wall_s = NowSeconds() - start;
   return outcome;
 }

@@ -7,14 +7,10 @@
 #include "detectors/analyze.h"
 #include "results/utf8/utf8.h"  // proto3 strings must be valid UTF-8; token ids keep the exact output
 #include "runners/sample_scorer.h"
+#include "runners/clock.h"
 
 namespace doomscope {
 namespace {
-
-int64_t UnixMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 DetectorFindings Findings(const RecordContext& context, const BackendResult& result) {
   SampleText sample;

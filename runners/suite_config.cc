@@ -17,6 +17,7 @@
 #include "results/gate.h"
 #include "results/json/jsonl.h"
 #include "runners/backend_config.h"
+#include "runners/jury_config.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;
@@ -60,6 +61,7 @@ void ResolveAll(const std::string& base_dir, SuiteConfig* config) {
     config->mutable_backend()->mutable_replay()->set_path(
         ResolvePath(base_dir, config->backend().replay().path()));
   }
+  if (config->has_jury()) ResolveJuryPaths(base_dir, config->mutable_jury());
 }
 
 template <typename Entries>
@@ -223,6 +225,11 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
   }
   if (absl::Status s = ValidateDetectorConfig(config.detector()); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("detector: ", std::string(s.message())));
+  }
+  if (config.has_jury()) {
+    if (absl::Status s = ValidateJuryConfig(config.jury()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("jury: ", std::string(s.message())));
+    }
   }
   if (absl::Status s = results::ValidateGatePolicy(config.gate()); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("gate.", std::string(s.message())));

@@ -22,6 +22,7 @@
 #include "results/dashboard/sample_compaction.h"
 #include "results/report_json.h"
 #include "results/stage_report.h"
+#include "results/jury_store.h"
 
 namespace doomscope::results {
 namespace {
@@ -123,7 +124,7 @@ struct DashboardServer::Impl {
     options.live_poll_ms = this->options.poll_ms;
     options.title = "doomscope live";
     res.set_content(
-        RenderDashboardHtml({DashboardRun{dir, snap->records, snap->warnings}}, options),
+        RenderDashboardHtml({DashboardRun{dir, snap->records, snap->warnings, ReadJuryReport(dir)}}, options),
         "text/html; charset=utf-8");
   }
 

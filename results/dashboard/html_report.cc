@@ -21,6 +21,8 @@
 #include "results/dashboard/sample_compaction.h"
 #include "results/stage_report.h"
 #include "results/dashboard/svg_charts.h"
+#include "results/dashboard/jury_section.h"
+#include "results/jury_store.h"
 
 namespace doomscope::results {
 namespace {
@@ -524,6 +526,7 @@ std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
                   absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
                   "</div></header><nav class=\"ds-nav\"><a href=\"#stages\">Stages</a>"
                   "<a href=\"#charts\">Charts</a><a href=\"#samples\">Samples</a>");
+  if (run.jury.is_object()) out += "<a href=\"#jury\">Jury</a>";
   if (runs.size() > 1) out += "<a href=\"#compare\">Run vs run</a>";
   out += "</nav><main>";
   for (const auto& r : runs) {
@@ -538,6 +541,7 @@ std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
   RenderStageTable(report, &out);
   RenderCharts(report, axis, run.records, &out);
   RenderSampleBrowser(run.records, limits, blob.Find("kept")->as_int(), &out);
+  RenderJurySection(run.jury, &out);
   if (runs.size() > 1) {
     out += "<section id=\"compare\"><h2>Run vs run</h2>";
     for (size_t i = 1; i < runs.size(); ++i) RenderRunVsRun(runs[0], runs[i], &out);
@@ -559,7 +563,7 @@ absl::Status WriteHtmlReport(const std::vector<std::string>& dirs, const std::st
   for (const auto& dir : dirs) {
     absl::StatusOr<RunContents> contents = LoadRunDir(dir, ReadMode::kSalvage);
     if (!contents.ok()) return contents.status();
-    runs.push_back({dir, std::move(contents->records), std::move(contents->warnings)});
+    runs.push_back({dir, std::move(contents->records), std::move(contents->warnings), ReadJuryReport(dir)});
   }
   const std::string html = RenderDashboardHtml(runs, DashboardOptions{});
   absl::Status st = json::WriteFileAtomically(path, html);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "results/json/json.h"
 #include "results/proto/record.pb.h"
 
 namespace doomscope::results {
@@ -27,6 +28,7 @@ struct DashboardRun {
   std::string label;  // shown in the page (the folder path)
   std::vector<SampleRecord> records;
   std::vector<std::string> warnings;  // e.g. a torn record file tail that was dropped
+  json::Value jury;  // DIR/jury/report.json when the folder was judged (jury_section.h)
 };
 
 struct DashboardOptions {

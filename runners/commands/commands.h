@@ -20,6 +20,8 @@ Command RepairCommand();
 Command TokenizeCommand();
 Command RenderTemplateCommand();
 Command ServeModelCommand();
+Command JudgeCommand();
+Command PairsCommand();
 
 }  // namespace doomscope
 

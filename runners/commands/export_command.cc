@@ -1,6 +1,7 @@
 // `doomscope export DIR --jsonl FILE`: every stored sample as one JSON object
 // per line, for pandas and other tools.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "results/run_dir.h"
 #include "results/sample_export.h"
 #include "runners/commands/commands.h"
+#include "runners/judged_run.h"
 
 ABSL_FLAG(std::string, jsonl, "", "Write one JSON object per sample to this file.");
 
@@ -29,8 +31,13 @@ int RunExport(const std::vector<std::string>& args) {
   for (const std::string& w : run->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   json::AtomicFileWriter writer(out);
   if (absl::Status s = writer.Open(); !s.ok()) return Fail(std::string(s.message()), kExitFailure);
-  for (const SampleRecord& r : run->records) {
-    if (absl::Status s = writer.WriteLine(results::SampleToExportJson(r)); !s.ok()) {
+  // A judged folder: each line also carries its jury votes and aggregate.
+  absl::StatusOr<std::optional<JudgedRun>> judged = LoadJudgedRun(args[0], run->records);
+  if (!judged.ok()) return Fail(std::string(judged.status().message()), kExitBadInput);
+  for (size_t i = 0; i < run->records.size(); ++i) {
+    json::Value line = results::SampleToExportJson(run->records[i]);
+    if (judged->has_value()) line.Set("jury", jury::SampleJuryJson((*judged)->view, i));
+    if (absl::Status s = writer.WriteLine(line); !s.ok()) {
       return Fail(std::string(s.message()), kExitFailure);
     }
   }
