@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<double>> ContinuationLogprobs(Transformer& model, std
   out.reserve(continuation.size());
   if (continuation.empty()) return out;
   KvCache cache(config, 1);
-  cache.Reserve(0, static_cast<int>(total));
+  if (absl::Status st = cache.Reserve(0, static_cast<int>(total)); !st.ok()) return st;
   // Position p predicts token p + 1: the rows from prompt.size() - 1 to
   // total - 2 want logits.
   const size_t first_logit = prompt.size() - 1;
