@@ -43,15 +43,7 @@ Pair WriteBoth(const std::string& shape, DType dtype) {
 }
 
 std::vector<float> Logits(const ModelWeights& w, const std::vector<int32_t>& tokens) {
-  absl::StatusOr<std::unique_ptr<Transformer>> t = Transformer::Create(w);
-  EXPECT_TRUE(t.ok()) << t.status();
-  KvCache cache(w.config, 1);
-  EXPECT_TRUE(cache.Reserve(0, static_cast<int>(tokens.size())).ok());
-  std::vector<StepRow> rows;
-  for (size_t p = 0; p < tokens.size(); ++p) rows.push_back(StepRow{0, static_cast<int>(p), tokens[p], true});
-  std::vector<float> logits(tokens.size() * w.config.vocab_size);
-  (*t)->Step(rows, cache, logits.data(), 2);
-  return logits;
+  return testing::PositionLogits(w, tokens, 2);
 }
 
 // Six prompts, two greedy and four sampled (testing::GenerateTokens runs each set in one batch).

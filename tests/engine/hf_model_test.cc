@@ -44,17 +44,8 @@ HfModel LoadFolder(const std::string& dir) {
   return *std::move(m);
 }
 
-// Logits of every position of `tokens` in one step.
 std::vector<float> Logits(const ModelWeights& w, const std::vector<int32_t>& tokens) {
-  absl::StatusOr<std::unique_ptr<Transformer>> t = Transformer::Create(w);
-  EXPECT_TRUE(t.ok()) << t.status();
-  KvCache cache(w.config, 1);
-  EXPECT_TRUE(cache.Reserve(0, static_cast<int>(tokens.size())).ok());
-  std::vector<StepRow> rows;
-  for (size_t p = 0; p < tokens.size(); ++p) rows.push_back(StepRow{0, static_cast<int>(p), tokens[p], true});
-  std::vector<float> logits(tokens.size() * w.config.vocab_size);
-  (*t)->Step(rows, cache, logits.data(), 1);
-  return logits;
+  return testing::PositionLogits(w, tokens, 1);
 }
 
 float MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {

@@ -9,12 +9,30 @@
 #include <utility>
 #include <vector>
 
+#include "engine/forward.h"
 #include "engine/generator.h"
+#include "engine/kv_cache.h"
 #include "engine/model_weights.h"
 #include "gtest/gtest.h"
 
 namespace doomscope::testing {
 
+// Logits of every position of `tokens`, all in one step on `threads` threads.
+inline std::vector<float> PositionLogits(const engine::ModelWeights& w, const std::vector<int32_t>& tokens,
+                                         int threads = 1) {
+  absl::StatusOr<std::unique_ptr<engine::Transformer>> t = engine::Transformer::Create(w);
+  EXPECT_TRUE(t.ok()) << t.status();
+  if (!t.ok()) return {};
+  engine::KvCache cache(w.config, 1);
+  EXPECT_TRUE(cache.Reserve(0, static_cast<int>(tokens.size())).ok());
+  std::vector<engine::StepRow> rows;
+  for (size_t p = 0; p < tokens.size(); ++p) {
+    rows.push_back(engine::StepRow{0, static_cast<int>(p), tokens[p], true});
+  }
+  std::vector<float> logits(tokens.size() * w.config.vocab_size);
+  (*t)->Step(rows, cache, logits.data(), threads);
+  return logits;
+}
 inline bool SameBytes(const engine::TensorView& a, const engine::TensorView& b) {
   return a.dtype == b.dtype && a.rows == b.rows && a.cols == b.cols && std::memcmp(a.data, b.data, a.bytes()) == 0;
 }
