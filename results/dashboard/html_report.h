@@ -28,7 +28,7 @@ struct DashboardRun {
   std::string label;  // shown in the page (the folder path)
   std::vector<SampleRecord> records;
   std::vector<std::string> warnings;  // e.g. a torn record file tail that was dropped
-  json::Value jury;  // DIR/jury/report.json when the folder was judged (jury_section.h)
+  json::Value jury = {};  // DIR/jury/report.json when the folder was judged (jury_section.h)
 };
 
 struct DashboardOptions {
