@@ -14,12 +14,14 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/utf8_text.h"
+
 namespace doomscope::engine::jinja {
 
-bool IsValidUtf8(std::string_view s);
+using engine::IsValidUtf8;  // strict: no overlongs, surrogates or stray bytes
 // Code points of `s` (valid UTF-8).
 std::vector<char32_t> Utf8Decode(std::string_view s);
-void AppendUtf8(char32_t cp, std::string* out);
+using engine::AppendUtf8;  // one code point as UTF-8
 std::string Utf8Encode(const std::vector<char32_t>& cps, size_t begin, size_t end);
 bool IsAscii(std::string_view s);
 // Number of code points.
