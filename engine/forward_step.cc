@@ -66,6 +66,7 @@ void ConvertRow(const TensorView& t, int64_t row, float* out) {
 
 std::vector<float> TensorToFloats(const TensorView& t) {
   std::vector<float> out(static_cast<size_t>(t.rows * t.cols));
+  if (out.empty()) return out;  // an absent optional tensor (e.g. Llama's Q/K norms): no copy from null
   TensorView flat = t;
   flat.rows = 1;
   flat.cols = t.rows * t.cols;

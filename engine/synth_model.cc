@@ -463,28 +463,29 @@ absl::StatusOr<GgufWriter> SynthModelWriter(const ModelConfig& c, DType dtype, u
                         static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
       const int64_t V = static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
       const int64_t Hv = c.delta_net.num_v_heads, K = c.delta_net.conv_kernel;
-      steps.push_back([&] { return matrix(b + "attn_qkv.weight", C, D); });
-      steps.push_back([&] { return matrix(b + "attn_gate.weight", V, D); });
-      steps.push_back([&] { return matrix(b + "ssm_alpha.weight", Hv, D); });
-      steps.push_back([&] { return matrix(b + "ssm_beta.weight", Hv, D); });
+      // The steps run after this block ends: its sizes are captured by value.
+      steps.push_back([&, C] { return matrix(b + "attn_qkv.weight", C, D); });
+      steps.push_back([&, V] { return matrix(b + "attn_gate.weight", V, D); });
+      steps.push_back([&, Hv] { return matrix(b + "ssm_alpha.weight", Hv, D); });
+      steps.push_back([&, Hv] { return matrix(b + "ssm_beta.weight", Hv, D); });
       // F32 in every file, as LFM2's kernel, drawn with std 0.3.
-      steps.push_back([&] {
+      steps.push_back([&, C, K] {
         const uint64_t index = tensor_index++;
         return w.AddTensor(b + "ssm_conv1d.weight", {K, C}, GgmlTypeOf(DType::kF32),
                            ScaledFill(seed, index, static_cast<uint64_t>(C * K), 0.0f, 15.0f));
       });
       // -exp(A_log) with A_log ~ N(0, 1): decays between about 0.1 and 10 per unit of softplus.
-      steps.push_back([&] {
+      steps.push_back([&, Hv] {
         const uint64_t index = tensor_index++;
         return w.AddTensor(b + "ssm_a", {Hv}, GgmlTypeOf(DType::kF32), NegExpFill(seed, index, Hv));
       });
-      steps.push_back([&] {
+      steps.push_back([&, Hv] {
         const uint64_t index = tensor_index++;
         return w.AddTensor(b + "ssm_dt.bias", {Hv}, GgmlTypeOf(DType::kF32),
                            ScaledFill(seed, index, static_cast<uint64_t>(Hv), 0.0f, 50.0f));
       });
       steps.push_back([&] { return norm(b + "ssm_norm.weight", c.delta_net.head_v_dim); });
-      steps.push_back([&] { return matrix(b + "ssm_out.weight", D, V); });
+      steps.push_back([&, V] { return matrix(b + "ssm_out.weight", D, V); });
     } else if (c.layer_kind(i) == LayerKind::kShortConv) {
       steps.push_back([&] { return matrix(b + "shortconv.in_proj.weight", 3 * D, D); });
       // The kernel is F32 in every file (llama.cpp's converter), drawn wider
