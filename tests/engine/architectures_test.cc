@@ -28,7 +28,9 @@ namespace {
 const char* const kShapes[] = {"llama3-tiny", "qwen3-tiny", "lfm2-tiny", "qwen35-tiny"};
 
 const LoadedModel& Model(const std::string& shape, DType dtype = DType::kF32) {
-  static std::map<std::string, LoadedModel*> models;
+  // Built once per binary and never destroyed, so the models stay reachable
+  // (a destroyed map would leave them to LeakSanitizer).
+  static auto& models = *new std::map<std::string, LoadedModel*>();
   const std::string key = shape + DTypeName(dtype);
   if (models.contains(key)) return *models[key];
   const std::string path = testing::MakeTempDir("arch") + "/" + key + ".gguf";
