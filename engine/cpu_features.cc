@@ -28,7 +28,10 @@ const CpuFeatures& HostCpuFeatures() {
     }
     f.avx2 = __builtin_cpu_supports("avx2");
     f.fma = __builtin_cpu_supports("fma");
-    f.f16c = __builtin_cpu_supports("f16c");
+    // F16C from CPUID leaf 1, ECX bit 29: clang 14 (Debian 12) has no "f16c"
+    // for __builtin_cpu_supports, and the fuzz build uses clang.
+    unsigned eax1 = 0, ebx1 = 0, ecx1 = 0, edx1 = 0;
+    f.f16c = __get_cpuid(1, &eax1, &ebx1, &ecx1, &edx1) != 0 && (ecx1 & (1u << 29)) != 0;
     f.avx512f = __builtin_cpu_supports("avx512f");
     f.avx512bw = __builtin_cpu_supports("avx512bw");
     f.avx512vl = __builtin_cpu_supports("avx512vl");
