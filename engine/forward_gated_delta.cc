@@ -34,18 +34,6 @@ bool SplitRuns(const StepContext& s, std::vector<SequenceRun>& runs) {
 
 }  // namespace
 
-GatedDeltaShape GatedDeltaShapeOf(const ModelConfig& config) {
-  const DeltaNetConfig& d = config.delta_net;
-  GatedDeltaShape shape;
-  shape.num_k_heads = d.num_k_heads;
-  shape.num_v_heads = d.num_v_heads;
-  shape.head_k_dim = d.head_k_dim;
-  shape.head_v_dim = d.head_v_dim;
-  shape.conv_kernel = d.conv_kernel;
-  shape.key_head_order = d.tiled_key_heads ? KeyHeadOrder::kTiled : KeyHeadOrder::kGrouped;
-  return shape;
-}
-
 size_t GatedDeltaMixer::ScratchFloats(const ModelConfig& config) {
   return GatedDeltaHeadScratchFloats(GatedDeltaShapeOf(config), DeltaRuleAlgorithm::kRecurrent);
 }

@@ -23,11 +23,9 @@
 
 #include "engine/forward_mixer.h"
 #include "engine/gated_delta_rule.h"
+#include "engine/gated_delta_shape.h"
 
 namespace doomscope::engine {
-
-// The mixer's shape from the model config.
-GatedDeltaShape GatedDeltaShapeOf(const ModelConfig& config);
 
 class GatedDeltaMixer : public LayerMixer {
  public:

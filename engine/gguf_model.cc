@@ -6,7 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "engine/forward_gated_delta.h"
+#include "engine/gated_delta_shape.h"
 #include "engine/weight_check.h"
 
 namespace doomscope::engine {

@@ -5,7 +5,7 @@
 #include <new>
 
 #include "absl/strings/str_cat.h"
-#include "engine/forward_gated_delta.h"
+#include "engine/gated_delta_shape.h"
 #include "engine/quantize.h"
 
 namespace doomscope::engine {
