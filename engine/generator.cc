@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/generator_scheduler.h"
+#include "engine/request_source.h"
 
 namespace doomscope::engine {
 namespace {
@@ -19,12 +20,65 @@ std::string RequestError(const GenerationRequest& r, int max_context, int vocab)
   }
   if (r.max_new_tokens < 0) return absl::StrCat("max_new_tokens ", r.max_new_tokens, " is negative");
   if (absl::Status s = ValidateSamplingParams(r.sampling); !s.ok()) return std::string(s.message());
+  if (r.logprobs < -1 || r.logprobs > kMaxTopLogprobs) {
+    return absl::StrCat("logprobs ", r.logprobs, " is outside [-1, ", kMaxTopLogprobs, "]");
+  }
   for (size_t j = 0; j < r.prompt_tokens.size(); ++j) {
     if (r.prompt_tokens[j] < 0 || r.prompt_tokens[j] >= vocab) {
       return absl::StrCat("prompt token ", j, " is ", r.prompt_tokens[j], ", outside the vocabulary [0, ", vocab, ")");
     }
   }
   return "";
+}
+
+// Finishes a request that needs no step (invalid, or a budget of 0) through
+// `on_done` and returns true; false when it can run.
+bool FinishedWithoutRunning(GenerationRequest& r, int max_context, int vocab,
+                            const std::function<void(GenerationResult)>& on_done) {
+  const std::string error = RequestError(r, max_context, vocab);
+  if (error.empty() && r.max_new_tokens > 0) return false;
+  GenerationResult result;
+  result.id = r.id;
+  result.tag = r.tag;
+  result.prompt_tokens = std::move(r.prompt_tokens);
+  result.finish = error.empty() ? FinishReason::kLength : FinishReason::kError;
+  if (!error.empty()) result.error = absl::StrCat("request ", r.id, ": ", error);
+  on_done(std::move(result));
+  return true;
+}
+
+// What the scheduler polls: the caller's source, with the requests that need
+// no step finished on the way (the scheduler takes only runnable ones).
+class RunnableSource : public RequestSource {
+ public:
+  RunnableSource(RequestSource& source, int max_context, int vocab,
+                 const std::function<void(GenerationResult)>& on_done)
+      : source_(source), max_context_(max_context), vocab_(vocab), on_done_(on_done) {}
+
+  void Poll(bool wait, SourcePoll* out) override {
+    while (true) {
+      source_.Poll(wait, out);
+      std::erase_if(out->requests,
+                    [&](GenerationRequest& r) { return FinishedWithoutRunning(r, max_context_, vocab_, on_done_); });
+      // Waiting for work and given only requests that finished at once: wait again.
+      if (!wait || !out->requests.empty() || !out->cancelled.empty() || out->closed) return;
+    }
+  }
+
+ private:
+  RequestSource& source_;
+  const int max_context_;
+  const int vocab_;
+  const std::function<void(GenerationResult)>& on_done_;
+};
+
+BatchScheduler::Limits LimitsOf(const GeneratorOptions& options, int max_context, int threads) {
+  BatchScheduler::Limits limits;
+  limits.max_batch = options.max_batch;
+  limits.max_context = max_context;
+  limits.max_step_tokens = options.max_step_tokens;
+  limits.threads = threads;
+  return limits;
 }
 
 }  // namespace
@@ -35,6 +89,7 @@ const char* FinishReasonName(FinishReason reason) {
     case FinishReason::kLength: return "length";
     case FinishReason::kLoop: return "loop";
     case FinishReason::kError: return "error";
+    case FinishReason::kCancelled: return "cancelled";
   }
   return "?";
 }
@@ -94,27 +149,16 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
                             const std::function<void(GenerationResult)>& on_done) {
   stats_ = GeneratorStats{};
   const int vocab = transformer_->config().vocab_size;
-  std::vector<GenerationRequest> runnable;
-  for (GenerationRequest& r : requests) {
-    const std::string error = RequestError(r, max_context_, vocab);
-    if (error.empty() && r.max_new_tokens > 0) {
-      runnable.push_back(std::move(r));
-      continue;
-    }
-    GenerationResult result;
-    result.id = r.id;
-    result.tag = r.tag;
-    result.prompt_tokens = std::move(r.prompt_tokens);
-    result.finish = error.empty() ? FinishReason::kLength : FinishReason::kError;
-    if (!error.empty()) result.error = absl::StrCat("request ", r.id, ": ", error);
-    on_done(std::move(result));
-  }
-  BatchScheduler::Limits limits;
-  limits.max_batch = options_.max_batch;
-  limits.max_context = max_context_;
-  limits.max_step_tokens = options_.max_step_tokens;
-  limits.threads = threads_;
-  BatchScheduler scheduler(*transformer_, cache_, limits, stop_tokens_, std::move(runnable), on_done, stats_);
+  std::erase_if(requests, [&](GenerationRequest& r) { return FinishedWithoutRunning(r, max_context_, vocab, on_done); });
+  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_, std::move(requests), on_done,
+                           stats_);
+  return scheduler.Run();
+}
+
+absl::Status Generator::Serve(RequestSource& source, const std::function<void(GenerationResult)>& on_done) {
+  stats_ = GeneratorStats{};
+  RunnableSource runnable(source, max_context_, transformer_->config().vocab_size, on_done);
+  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_, runnable, on_done, stats_);
   return scheduler.Run();
 }
 

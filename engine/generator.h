@@ -16,6 +16,14 @@
 // generated so far and may stop the sequence (finish reason kLoop): the hook
 // for the streaming doom-loop detector.
 //
+// Run takes its requests up front; Serve takes them from a RequestSource
+// (engine/request_source.h) polled before every step, so a server admits a
+// new request into a free slot at the next step and ends a cancelled one
+// there. A sequence admitted into a slot starts from clean state either way:
+// positions are forwarded from 0, which resets the recurrent state of
+// short-conv and Gated DeltaNet layers, and the KV cache is only read up to
+// the sequence's own positions.
+//
 // Determinism: each sequence samples with its own RNG seeded from (seed, id),
 // and the forward pass gives a row the same bits whatever else is in the step
 // (engine/kernels/kernels.h), so a request's tokens do not depend on the batch
@@ -37,16 +45,20 @@
 #include "engine/kv_cache.h"
 #include "engine/model_loader.h"
 #include "engine/sampler.h"
+#include "engine/token_logprobs.h"
 
 namespace doomscope::engine {
+
+class RequestSource;
 
 enum class FinishReason {
   kStop,    // EOS, or BOS for llama2.c checkpoints
   kLength,  // max_new_tokens reached, or the context is full
   kLoop,    // on_token returned false
   kError,   // the request was invalid (see GenerationResult::error)
+  kCancelled,  // the request source cancelled it (Serve only)
 };
-// "stop", "length", "loop", "error".
+// "stop", "length", "loop", "error", "cancelled".
 const char* FinishReasonName(FinishReason reason);
 
 struct GenerationRequest {
@@ -64,7 +76,15 @@ struct GenerationRequest {
   // return false to stop the sequence (finish reason kLoop). Runs on the
   // thread that called Run. May be empty.
   std::function<bool(std::span<const int32_t> generated)> on_token;
+  // -1: none. k in [0, kMaxTopLogprobs]: the log-probability of each kept
+  // token and the k most likely tokens at its position (token_logprobs.h says
+  // of which distribution), in GenerationResult::logprobs, and each one given
+  // to on_logprob (when set) just before on_token sees the token.
+  int logprobs = -1;
+  std::function<void(const TokenLogprob&)> on_logprob;
 };
+
+inline constexpr int kMaxTopLogprobs = 20;
 
 struct GenerationResult {
   uint64_t id = 0;
@@ -78,6 +98,7 @@ struct GenerationResult {
   double prefill_ms = 0;
   double decode_ms = 0;
   bool shared_prefill = false;  // the KV cache of the prompt was copied from a sibling
+  std::vector<TokenLogprob> logprobs;  // one per token when the request asked for them
 };
 
 // Upper bounds of the options, checked before anything is sized from them.
@@ -124,6 +145,10 @@ class Generator {
   // run. Returns an error only for a problem with the run as a whole.
   absl::Status Run(std::vector<GenerationRequest> requests,
                    const std::function<void(GenerationResult)>& on_done);
+  // The same, with requests (and cancellations) taken from `source` between
+  // steps until it closes and every sequence has finished. Invalid requests
+  // finish with kError at once, as in Run. The stats count the whole Serve.
+  absl::Status Serve(RequestSource& source, const std::function<void(GenerationResult)>& on_done);
 
   const GeneratorStats& stats() const { return stats_; }
   const GeneratorOptions& options() const { return options_; }

@@ -25,24 +25,37 @@ bool SamePrompt(std::span<const int32_t> a, std::span<const int32_t> b) {
 BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
                                std::span<const int32_t> stop_tokens, std::vector<GenerationRequest> requests,
                                const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats)
+    // No more slots than requests: nothing is sized for sequences that cannot come.
+    : BatchScheduler(transformer, cache, limits, stop_tokens, nullptr,
+                     std::min(static_cast<size_t>(limits.max_batch), requests.size()), on_done, stats) {
+  for (GenerationRequest& r : requests) Enqueue(std::move(r));
+}
+
+BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
+                               std::span<const int32_t> stop_tokens, RequestSource& source,
+                               const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats)
+    : BatchScheduler(transformer, cache, limits, stop_tokens, &source, static_cast<size_t>(limits.max_batch),
+                     on_done, stats) {}
+
+BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
+                               std::span<const int32_t> stop_tokens, RequestSource* source, size_t slots,
+                               const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats)
     : transformer_(transformer),
       cache_(cache),
       limits_(limits),
       stop_tokens_(stop_tokens),
       vocab_(transformer.config().vocab_size),
-      requests_(std::move(requests)),
+      source_(source),
       on_done_(on_done),
-      stats_(stats),
-      admitted_(requests_.size(), 0) {
-  for (size_t i = 0; i < requests_.size(); ++i) {
-    queue_.push_back(static_cast<int>(i));
-    ++queued_per_prompt_[requests_[i].prompt_tokens];
-  }
-  // No more slots than requests: nothing is sized for sequences that cannot come.
-  const size_t slots = std::min(static_cast<size_t>(limits_.max_batch), requests_.size());
+      stats_(stats) {
   seqs_.resize(slots);
   kept_.resize(slots);
   was_prompt_phase_.resize(slots);
+}
+
+void BatchScheduler::Enqueue(GenerationRequest request) {
+  ++queued_per_prompt_[request.prompt_tokens];
+  queue_.push_back(std::move(request));
 }
 
 absl::Status BatchScheduler::Run() {
@@ -53,27 +66,85 @@ absl::Status BatchScheduler::Run() {
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot allocate the logits of ", slots, " sequences of ", vocab_, " tokens"));
   }
-  Admit();
-  while (active_ > 0) {
-    const Clock::time_point step_start = Clock::now();
-    for (int s = 0; s < slots; ++s) was_prompt_phase_[s] = seqs_[s].in_prompt_phase();
-    PlanStep();
-    if (!rows_.empty()) transformer_.Step(rows_, cache_, logits_.data(), limits_.threads);
-    // What to sample this step: forward logits, then snapshots' copies.
-    jobs_.clear();
-    for (size_t j = 0; j < logit_owner_.size(); ++j) {
-      jobs_.push_back(Job{logit_owner_[j], logits_.data() + j * vocab_, -1});
-    }
-    HandOver();
-    for (int s = 0; s < slots; ++s) {
-      if (seqs_[s].state == State::kReady) jobs_.push_back(Job{s, seqs_[s].pending_logits.data(), -1});
-    }
-    Sample();
-    Account(MsSince(step_start));
-    for (const Job& job : jobs_) Advance(job);
+  while (true) {
+    if (source_ != nullptr) PollSource();
     Admit();
+    if (active_ > 0) {
+      Step();
+    } else if (queue_.empty() && (source_ == nullptr || closed_)) {
+      return absl::OkStatus();
+    }
+    // Otherwise nothing runs: poll (and wait) again, or retry the queue after
+    // requests whose KV cache could not be had finished with an error.
   }
-  return absl::OkStatus();
+}
+
+void BatchScheduler::PollSource() {
+  SourcePoll poll;
+  source_->Poll(/*wait=*/active_ == 0 && queue_.empty() && !closed_, &poll);
+  closed_ = closed_ || poll.closed;
+  for (GenerationRequest& r : poll.requests) Enqueue(std::move(r));
+  for (uint64_t tag : poll.cancelled) Cancel(tag);
+}
+
+void BatchScheduler::Cancel(uint64_t tag) {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->tag != tag) continue;
+    auto count = queued_per_prompt_.find(it->prompt_tokens);
+    if (--count->second == 0) queued_per_prompt_.erase(count);
+    GenerationResult result;
+    result.id = it->id;
+    result.tag = it->tag;
+    result.prompt_tokens = std::move(it->prompt_tokens);
+    result.finish = FinishReason::kCancelled;
+    queue_.erase(it);
+    on_done_(std::move(result));
+    return;
+  }
+  for (int s = 0; s < static_cast<int>(seqs_.size()); ++s) {
+    if (seqs_[s].state == State::kFree || seqs_[s].request.tag != tag) continue;
+    if (seqs_[s].state == State::kPrefill) ReleadFollowers(s);
+    Finish(s, FinishReason::kCancelled);
+    return;
+  }
+}
+
+void BatchScheduler::ReleadFollowers(int slot) {
+  int heir = -1;
+  for (int f = 0; f < static_cast<int>(seqs_.size()); ++f) {
+    Sequence& q = seqs_[f];
+    if (q.state != State::kFollower || q.leader != slot) continue;
+    if (heir < 0) {
+      // Its KV cache was reserved for the prompt and holds nothing yet.
+      heir = f;
+      q.state = State::kPrefill;
+      q.leader = -1;
+      q.forwarded = 0;
+      q.shared = false;
+    } else {
+      q.leader = heir;
+    }
+  }
+}
+
+void BatchScheduler::Step() {
+  const int slots = static_cast<int>(seqs_.size());
+  const Clock::time_point step_start = Clock::now();
+  for (int s = 0; s < slots; ++s) was_prompt_phase_[s] = seqs_[s].in_prompt_phase();
+  PlanStep();
+  if (!rows_.empty()) transformer_.Step(rows_, cache_, logits_.data(), limits_.threads);
+  // What to sample this step: forward logits, then snapshots' copies.
+  jobs_.clear();
+  for (size_t j = 0; j < logit_owner_.size(); ++j) {
+    jobs_.push_back(Job{logit_owner_[j], logits_.data() + j * vocab_, -1, {}});
+  }
+  HandOver();
+  for (int s = 0; s < slots; ++s) {
+    if (seqs_[s].state == State::kReady) jobs_.push_back(Job{s, seqs_[s].pending_logits.data(), -1, {}});
+  }
+  Sample();
+  Account(MsSince(step_start));
+  for (Job& job : jobs_) Advance(job);
 }
 
 void BatchScheduler::Admit() {
@@ -81,30 +152,25 @@ void BatchScheduler::Admit() {
   // Slots keeping a prompt first take a queued request with that prompt.
   for (int s = 0; s < slots; ++s) {
     if (seqs_[s].state != State::kFree || !kept_[s]) continue;
-    for (int i : queue_) {
-      if (!admitted_[i] && SamePrompt(requests_[i].prompt_tokens, kept_[s]->prompt)) {
-        Start(s, i);
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+      if (SamePrompt(it->prompt_tokens, kept_[s]->prompt)) {
+        Start(s, it);
         break;
       }
     }
   }
-  for (int s = 0; s < slots; ++s) {
-    if (seqs_[s].state != State::kFree) continue;
-    while (!queue_.empty() && admitted_[queue_.front()]) queue_.pop_front();
-    if (queue_.empty()) break;
-    const int i = queue_.front();
-    queue_.pop_front();
-    Start(s, i);
+  for (int s = 0; s < slots && !queue_.empty(); ++s) {
+    if (seqs_[s].state == State::kFree) Start(s, queue_.begin());
   }
 }
 
-void BatchScheduler::Start(int slot, int i) {
-  admitted_[i] = 1;
-  auto it = queued_per_prompt_.find(requests_[i].prompt_tokens);
+void BatchScheduler::Start(int slot, std::deque<GenerationRequest>::iterator request) {
+  auto it = queued_per_prompt_.find(request->prompt_tokens);
   if (--it->second == 0) queued_per_prompt_.erase(it);
   Sequence& q = seqs_[slot];
   q = Sequence{};
-  q.request = std::move(requests_[i]);
+  q.request = std::move(*request);
+  queue_.erase(request);
   q.tokens = q.request.prompt_tokens;
   q.prompt_len = static_cast<int>(q.tokens.size());
   q.sampler.emplace(q.request.sampling, q.request.id);
@@ -228,7 +294,16 @@ void BatchScheduler::Sample() {
 #pragma omp parallel for num_threads(sample_threads) schedule(dynamic) if (sample_threads > 1)
   for (size_t j = 0; j < jobs_.size(); ++j) {
     Sequence& q = seqs_[jobs_[j].slot];
-    jobs_[j].token = q.sampler->Sample(std::span<float>(jobs_[j].logits, vocab_), q.tokens);
+    const std::span<float> logits(jobs_[j].logits, vocab_);
+    if (q.request.logprobs < 0) {
+      jobs_[j].token = q.sampler->Sample(logits, q.tokens);
+      continue;
+    }
+    // The sampler may change the logits (repetition penalty): the
+    // log-probabilities are of the model's own distribution.
+    q.raw_logits.assign(logits.begin(), logits.end());
+    jobs_[j].token = q.sampler->Sample(logits, q.tokens);
+    jobs_[j].logprob = LogprobsOf(q.raw_logits, jobs_[j].token, q.request.logprobs);
   }
 }
 
@@ -245,13 +320,17 @@ void BatchScheduler::Account(double step_ms) {
   }
 }
 
-void BatchScheduler::Advance(const Job& job) {
+void BatchScheduler::Advance(Job& job) {
   const int s = job.slot;
   Sequence& q = seqs_[s];
   q.pending_logits = std::vector<float>();
   const bool is_stop = std::find(stop_tokens_.begin(), stop_tokens_.end(), job.token) != stop_tokens_.end();
   if (is_stop && !q.request.ignore_stop_tokens) return Finish(s, FinishReason::kStop);
   q.tokens.push_back(job.token);
+  if (q.request.logprobs >= 0) {
+    q.logprobs.push_back(std::move(job.logprob));
+    if (q.request.on_logprob) q.request.on_logprob(q.logprobs.back());
+  }
   if (q.request.on_token &&
       !q.request.on_token(std::span<const int32_t>(q.tokens.data() + q.prompt_len, q.generated()))) {
     return Finish(s, FinishReason::kLoop);
@@ -275,6 +354,7 @@ void BatchScheduler::Finish(int slot, FinishReason reason, std::string error) {
   result.prefill_ms = q.prefill_ms;
   result.decode_ms = q.decode_ms;
   result.shared_prefill = q.shared;
+  result.logprobs = std::move(q.logprobs);
   if (q.snapshot != nullptr && SiblingsQueued(q.prompt())) {
     kept_[slot] = KeptPrompt{result.prompt_tokens, std::move(q.snapshot)};
   }

@@ -1,6 +1,8 @@
 // The scheduler behind Generator::Run (continuous batching), in pieces that
 // read on their own:
 //
+//   Poll      (Serve) queues the requests the source brought and ends the
+//             ones it cancelled, queued or running, freeing their slots.
 //   Admit     fills free slots from the queue; a slot that still holds a
 //             prompt first takes a queued request with that prompt.
 //   Start     sets a request up in a slot: it reuses the prompt from the slot
@@ -21,6 +23,8 @@
 // [0, prompt) is copied from any holder (the prefix of its cache is still the
 // prompt's), while conv state and logits come from a snapshot taken when the
 // prompt's prefill ended, since a running holder's conv state has moved on.
+// A prefilling sequence that is cancelled hands its followers' wait to the
+// first of them, which prefills the prompt itself.
 #ifndef DOOMSCOPE_ENGINE_GENERATOR_SCHEDULER_H_
 #define DOOMSCOPE_ENGINE_GENERATOR_SCHEDULER_H_
 
@@ -37,7 +41,9 @@
 #include "engine/forward.h"
 #include "engine/generator.h"
 #include "engine/kv_cache.h"
+#include "engine/request_source.h"
 #include "engine/sampler.h"
+#include "engine/token_logprobs.h"
 
 namespace doomscope::engine {
 
@@ -53,8 +59,13 @@ class BatchScheduler {
   BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
                  std::span<const int32_t> stop_tokens, std::vector<GenerationRequest> requests,
                  const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats);
+  // Takes requests from `source` (which must give only valid ones with
+  // budgets >= 1: Generator::Serve filters them) between steps.
+  BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
+                 std::span<const int32_t> stop_tokens, RequestSource& source,
+                 const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats);
 
-  // Runs until every request has finished.
+  // Runs until every request has finished (and, with a source, it has closed).
   absl::Status Run();
 
  private:
@@ -81,6 +92,8 @@ class BatchScheduler {
     // Kept while queued requests share the prompt.
     std::shared_ptr<const PromptSnapshot> snapshot;
     std::optional<Sampler> sampler;
+    std::vector<float> raw_logits;        // the logits before sampling changed them (for logprobs)
+    std::vector<TokenLogprob> logprobs;   // of the kept tokens, when the request asks
     double prefill_ms = 0, decode_ms = 0;
     bool shared = false;
 
@@ -100,10 +113,21 @@ class BatchScheduler {
     int slot;
     float* logits;
     int32_t token;
+    TokenLogprob logprob;  // when the request asks for log-probabilities
   };
 
+  BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
+                 std::span<const int32_t> stop_tokens, RequestSource* source, size_t slots,
+                 const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats);
+  void Enqueue(GenerationRequest request);
+  void PollSource();
+  void Cancel(uint64_t tag);
+  // A prefilling sequence leaves: its first follower prefills instead, the
+  // others follow that one.
+  void ReleadFollowers(int slot);
+  void Step();
   void Admit();
-  void Start(int slot, int request);
+  void Start(int slot, std::deque<GenerationRequest>::iterator request);
   // Start's ways of reusing a prompt: the one the slot still holds, or a
   // running sibling's (copied when it has a snapshot, followed while it is
   // prefilling); otherwise the sequence prefills.
@@ -115,7 +139,7 @@ class BatchScheduler {
   void HandOver();
   void Sample();
   void Account(double step_ms);
-  void Advance(const Job& job);
+  void Advance(Job& job);
   void Finish(int slot, FinishReason reason, std::string error = "");
   bool SiblingsQueued(std::span<const int32_t> prompt) const;
 
@@ -124,12 +148,12 @@ class BatchScheduler {
   const Limits limits_;
   const std::span<const int32_t> stop_tokens_;
   const int vocab_;
-  std::vector<GenerationRequest> requests_;
+  RequestSource* const source_;  // null: Run's requests only
+  bool closed_ = false;          // the source has closed
   const std::function<void(GenerationResult)>& on_done_;
   GeneratorStats& stats_;
 
-  std::deque<int> queue_;
-  std::vector<char> admitted_;
+  std::deque<GenerationRequest> queue_;
   absl::flat_hash_map<std::vector<int32_t>, int> queued_per_prompt_;
   std::vector<Sequence> seqs_;
   std::vector<std::optional<KeptPrompt>> kept_;

@@ -10,15 +10,36 @@ namespace {
 
 constexpr int kChunkRows = 128;  // prefill rows per step: bounded activations
 
-double LogSoftmaxAt(const float* logits, int vocab, int32_t token) {
-  float max = logits[0];
-  for (int v = 1; v < vocab; ++v) max = std::max(max, logits[v]);
+}  // namespace
+
+LogSoftmaxRow::LogSoftmaxRow(std::span<const float> logits) : logits_(logits), max_(logits[0]) {
+  for (float l : logits) max_ = std::max(max_, l);
   double sum = 0;
-  for (int v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(logits[v]) - max);
-  return static_cast<double>(logits[token]) - max - std::log(sum);
+  for (float l : logits) sum += std::exp(static_cast<double>(l) - max_);
+  log_sum_ = std::log(sum);
 }
 
-}  // namespace
+TokenLogprob LogprobsOf(std::span<const float> logits, int32_t token, int top) {
+  const LogSoftmaxRow row(logits);
+  TokenLogprob out;
+  out.token = token;
+  out.logprob = row.At(token);
+  // The `top` largest logits by insertion into a short sorted list: top is a
+  // handful and the vocabulary large, so this beats sorting the vocabulary.
+  const size_t k = std::min(static_cast<size_t>(std::max(top, 0)), logits.size());
+  std::vector<int32_t> best;
+  best.reserve(k + 1);
+  for (size_t i = 0; i < logits.size() && k > 0; ++i) {
+    const float l = logits[i];
+    if (std::isnan(l) || (best.size() == k && !(l > logits[best.back()]))) continue;
+    auto at = std::upper_bound(best.begin(), best.end(), l, [&](float v, int32_t b) { return v > logits[b]; });
+    best.insert(at, static_cast<int32_t>(i));
+    if (best.size() > k) best.pop_back();
+  }
+  out.top.reserve(best.size());
+  for (int32_t t : best) out.top.emplace_back(t, row.At(t));
+  return out;
+}
 
 absl::StatusOr<std::vector<double>> ContinuationLogprobs(Transformer& model, std::span<const int32_t> prompt,
                                                         std::span<const int32_t> continuation, int threads) {
@@ -63,8 +84,8 @@ absl::StatusOr<std::vector<double>> ContinuationLogprobs(Transformer& model, std
     int k = 0;
     for (size_t p = begin; p < end; ++p) {
       if (p < first_logit) continue;
-      out.push_back(LogSoftmaxAt(logits.data() + static_cast<size_t>(k) * config.vocab_size, config.vocab_size,
-                                 sequence[p + 1]));
+      const float* row = logits.data() + static_cast<size_t>(k) * config.vocab_size;
+      out.push_back(LogSoftmaxRow(std::span<const float>(row, config.vocab_size)).At(sequence[p + 1]));
       ++k;
     }
   }

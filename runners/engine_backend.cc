@@ -189,6 +189,9 @@ absl::Status BundledEngineBackend::Generate(std::vector<BackendRequest> requests
                                                                       : static_cast<int64_t>(g.tokens.size());
         break;
       case engine::FinishReason::kError: result.status = absl::InvalidArgumentError(g.error); break;
+      case engine::FinishReason::kCancelled:  // only Generator::Serve cancels; Run never does
+        result.status = absl::CancelledError("generation cancelled");
+        break;
     }
     if (p.shadow && p.stream->fired()) result.shadow_detected_at = p.stream->fire().detected_at;
     result.text = tok.Decode(g.tokens, result.prompt_tokens.empty() ? -1 : result.prompt_tokens.back());

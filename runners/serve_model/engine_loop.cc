@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "detectors/unit_kind.h"
+#include "results/utf8/utf8.h"
 
 namespace doomscope::serve {
 
@@ -33,16 +34,10 @@ void Sequence::End(SequenceEnd end, std::string error) {
 }
 
 bool Sequence::OnToken(int32_t token) {
-  if (cancelled_) {
-    stopped_by_ = SequenceEnd::kCancelled;
-    return false;
-  }
-  if (Clock::now() > deadline) {
-    stopped_by_ = SequenceEnd::kTimeout;
-    return false;
-  }
   const size_t old_size = raw_.size();
+  const int64_t offset = raw_code_points_;
   raw_ += detok_->Push(token);
+  raw_code_points_ += CountCodePoints(std::string_view(raw_).substr(old_size));
   bool cut = false;
   if (!stop.empty() && raw_.size() > old_size) {
     // A stop string that completes now ends inside the new text.
@@ -80,18 +75,23 @@ bool Sequence::OnToken(int32_t token) {
     std::lock_guard<std::mutex> lock(mu_);
     if (visible > shared_.text.size()) shared_.text.append(raw_, shared_.text.size(), visible - shared_.text.size());
     shared_.tokens.push_back(token);
+    if (logprobs >= 0) {
+      shared_.logprobs.push_back(std::move(pending_logprob_));
+      shared_.text_offsets.push_back(offset);
+    }
     if (looped) shared_.detected_at = loop_->fire().detected_at;
   }
   cv_.notify_all();
   return !cut && !looped;
 }
 
-void Sequence::OnDone(const engine::GenerationResult& result) {
+void Sequence::OnDone(const engine::GenerationResult& result, int64_t step) {
   SequenceEnd end = SequenceEnd::kLength;
   switch (result.finish) {
     case engine::FinishReason::kStop: end = SequenceEnd::kStop; break;
     case engine::FinishReason::kLength: end = SequenceEnd::kLength; break;
-    case engine::FinishReason::kLoop: end = stopped_by_; break;
+    case engine::FinishReason::kLoop:
+    case engine::FinishReason::kCancelled: end = stopped_by_; break;
     case engine::FinishReason::kError: end = SequenceEnd::kError; break;
   }
   {
@@ -103,6 +103,7 @@ void Sequence::OnDone(const engine::GenerationResult& result) {
     shared_.tokens = result.tokens;
     shared_.end = end;
     shared_.error = result.error;
+    shared_.finished_step = step;
   }
   cv_.notify_all();
 }
@@ -134,19 +135,20 @@ EngineLoop::~EngineLoop() { Shutdown(); }
 void EngineLoop::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    for (const std::shared_ptr<Sequence>& s : running_) s->Cancel();
+    stopping_ = true;  // the engine's next poll cancels what it runs and closes
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::shared_ptr<Sequence>& s : queue_) s->End(SequenceEnd::kCancelled);
+  in_flight_ -= queue_.size();
   queue_.clear();
 }
 
 absl::Status EngineLoop::Submit(const std::vector<std::shared_ptr<Sequence>>& sequences) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.ok()) return failed_;
     if (stopping_) return absl::UnavailableError("the server is shutting down");
     if (in_flight_ + sequences.size() > static_cast<size_t>(options_.max_queue)) {
       return absl::ResourceExhaustedError(absl::StrCat("the server's queue is full (", in_flight_, " of ",
@@ -159,68 +161,104 @@ absl::Status EngineLoop::Submit(const std::vector<std::shared_ptr<Sequence>>& se
   return absl::OkStatus();
 }
 
-void EngineLoop::Loop() {
-  while (true) {
-    std::vector<std::shared_ptr<Sequence>> round;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      round.assign(queue_.begin(), queue_.end());
-      queue_.clear();
-      running_ = round;
-    }
-    RunRound(round);
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_ -= round.size();
-    running_.clear();
-  }
+EngineLoop::Load EngineLoop::load() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Load{queue_.size(), running_.size()};
 }
 
-void EngineLoop::RunRound(std::vector<std::shared_ptr<Sequence>> round) {
-  const engine::Tokenizer& tok = model_.tokenizer;
-  std::vector<engine::GenerationRequest> requests;
-  std::vector<char> started(round.size(), 0);
-  for (size_t i = 0; i < round.size(); ++i) {
-    Sequence& s = *round[i];
-    if (s.cancelled_) {
-      s.End(SequenceEnd::kCancelled);
-      continue;
+void EngineLoop::Loop() {
+  absl::Status status =
+      generator_->Serve(*this, [this](engine::GenerationResult r) { OnResult(r); });
+  if (status.ok()) return;
+  // The engine could not run at all (its buffers could not be had): every
+  // sequence, now and later, fails with the reason.
+  std::lock_guard<std::mutex> lock(mu_);
+  failed_ = status;
+  for (auto& [tag, s] : running_) s->End(SequenceEnd::kError, std::string(status.message()));
+  for (const std::shared_ptr<Sequence>& s : queue_) s->End(SequenceEnd::kError, std::string(status.message()));
+  in_flight_ -= running_.size() + queue_.size();
+  running_.clear();
+  queue_.clear();
+}
+
+void EngineLoop::Poll(bool wait, engine::SourcePoll* out) {
+  const int64_t step = steps_++;
+  if (options_.before_step) options_.before_step(step);
+  std::vector<std::pair<uint64_t, std::shared_ptr<Sequence>>> arrived;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (wait) cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) {
+      // Shutdown: what runs is cancelled, what waits is left to Shutdown.
+      out->closed = true;
+      for (auto& [tag, s] : running_) {
+        s->stopped_by_ = SequenceEnd::kCancelled;
+        out->cancelled.push_back(tag);
+      }
+      return;
     }
-    if (Clock::now() > s.deadline) {
-      s.End(SequenceEnd::kTimeout);
-      continue;
-    }
-    s.detok_ = std::make_unique<engine::StreamingDetokenizer>(tok, s.prompt_tokens.back());
-    if (s.stop_on_loop) {
-      // The same rule, on token ids, as the runner's in-process backend.
-      s.loop_ = std::make_unique<StreamingTailDetector>(
-          loop_config_, s.max_new_tokens, s.effective_max_tokens, [&tok](std::span<const int32_t> unit) {
-            return ClassifyUnitText(tok.Decode(std::vector<int32_t>(unit.begin(), unit.end())));
-          });
-    }
-    engine::GenerationRequest g;
-    g.id = s.id;
-    g.tag = i;
-    g.prompt_tokens = s.prompt_tokens;
-    g.max_new_tokens = static_cast<int>(s.effective_max_tokens);
-    g.sampling = s.sampling;
-    Sequence* raw = &s;
-    g.on_token = [raw](std::span<const int32_t> generated) { return raw->OnToken(generated.back()); };
-    started[i] = 1;
-    requests.push_back(std::move(g));
-  }
-  if (requests.empty()) return;
-  absl::Status status = generator_->Run(std::move(requests), [&](engine::GenerationResult r) {
-    if (r.tag < round.size()) round[r.tag]->OnDone(r);
-  });
-  if (!status.ok()) {
-    for (size_t i = 0; i < round.size(); ++i) {
-      if (started[i] && round[i]->WaitForMore(0, Clock::now()).end == SequenceEnd::kRunning) {
-        round[i]->End(SequenceEnd::kError, std::string(status.message()));
+    // A sequence leaves running_ as soon as it ends (OnResult), so those
+    // here are still running and none is cancelled twice.
+    const Clock::time_point now = Clock::now();
+    for (auto& [tag, s] : running_) {
+      if (s->cancelled_ || now > s->deadline) {
+        s->stopped_by_ = s->cancelled_ ? SequenceEnd::kCancelled : SequenceEnd::kTimeout;
+        out->cancelled.push_back(tag);
       }
     }
+    while (!queue_.empty()) {
+      std::shared_ptr<Sequence> s = std::move(queue_.front());
+      queue_.pop_front();
+      if (s->cancelled_ || now > s->deadline) {
+        s->End(s->cancelled_ ? SequenceEnd::kCancelled : SequenceEnd::kTimeout);
+        --in_flight_;
+        continue;
+      }
+      const uint64_t tag = next_tag_++;
+      running_[tag] = s;
+      arrived.emplace_back(tag, std::move(s));
+    }
   }
+  // Setting sequences up (a detokenizer, the loop rule) needs no loop lock.
+  for (auto& [tag, s] : arrived) out->requests.push_back(Prepare(*s, tag, step));
 }
 
-}  // namespace doomscope::serve
+engine::GenerationRequest EngineLoop::Prepare(Sequence& s, uint64_t tag, int64_t step) {
+  const engine::Tokenizer& tok = model_.tokenizer;
+  s.detok_ = std::make_unique<engine::StreamingDetokenizer>(tok, s.prompt_tokens.back());
+  if (s.stop_on_loop) {
+    // The same rule, on token ids, as the runner's in-process backend.
+    s.loop_ = std::make_unique<StreamingTailDetector>(
+        loop_config_, s.max_new_tokens, s.effective_max_tokens, [&tok](std::span<const int32_t> unit) {
+          return ClassifyUnitText(tok.Decode(std::vector<int32_t>(unit.begin(), unit.end())));
+        });
+  }
+  {
+    std::lock_guard<std::mutex> lock(s.mu_);
+    s.shared_.admitted_step = step;
+  }
+  engine::GenerationRequest g;
+  g.id = s.id;
+  g.tag = tag;
+  g.prompt_tokens = s.prompt_tokens;
+  g.max_new_tokens = static_cast<int>(s.effective_max_tokens);
+  g.sampling = s.sampling;
+  g.logprobs = s.logprobs;
+  Sequence* raw = &s;
+  if (s.logprobs >= 0) g.on_logprob = [raw](const engine::TokenLogprob& lp) { raw->pending_logprob_ = lp; };
+  g.on_token = [raw](std::span<const int32_t> generated) { return raw->OnToken(generated.back()); };
+  return g;
+}
+
+void EngineLoop::OnResult(const engine::GenerationResult& result) {
+  std::shared_ptr<Sequence> s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = running_.find(result.tag);
+    if (it == running_.end()) return;
+    s = std::move(it->second);
+    running_.erase(it);
+    --in_flight_;
+  }
+  s->OnDone(result, steps_);
+}

@@ -1,21 +1,21 @@
 // The model server's engine thread: one Generator over one loaded model,
 // shared by every HTTP request.
 //
-// Batching: sequences queued while the engine is idle start together; the
-// generator decodes them with continuous batching (up to max_batch at once,
-// a finished sequence's slot refilled from the round at the next step).
-// Sequences queued while a round runs wait for it to end and start together
-// in the next round: admission happens at round boundaries, not at every
-// step, because Generator::Run takes its requests up front (admitting into a
-// running batch needs a request source in the engine's scheduler).
+// Batching at step level: the loop is the engine's RequestSource
+// (engine/request_source.h). The generator polls it before every forward
+// step, so a sequence submitted while others decode starts prefilling at the
+// next step in a free slot (up to max_batch at once), never waiting for the
+// running ones to finish; a sequence whose client left, or whose deadline
+// passed, is ended at the next step and its slot freed. Its tokens do not
+// depend on when it arrived or what else runs (the engine's batch
+// invariance).
 //
 // Each sequence is a Sequence object shared between the HTTP thread that
 // asked for it and the engine thread. The engine thread runs its per-token
 // hook: incremental detokenization, stop strings (the text is cut before
-// them), the streaming doom-loop rule when asked, cancellation (the client
-// left, or the server's per-request deadline passed); the HTTP thread waits
-// on the sequence for new text or the end. Nothing the engine thread does
-// waits on the network.
+// them), the streaming doom-loop rule when asked, log-probabilities; the HTTP
+// thread waits on the sequence for new text or the end. Nothing the engine
+// thread does waits on the network.
 #ifndef DOOMSCOPE_RUNNERS_SERVE_MODEL_ENGINE_LOOP_H_
 #define DOOMSCOPE_RUNNERS_SERVE_MODEL_ENGINE_LOOP_H_
 
@@ -24,17 +24,20 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "detectors/config_defaults.h"
 #include "detectors/streaming_tail.h"
 #include "engine/generator.h"
 #include "engine/model_loader.h"
+#include "engine/request_source.h"
 #include "engine/streaming_detokenizer.h"
 
 namespace doomscope::serve {
@@ -64,9 +67,12 @@ class Sequence {
   uint64_t id = 0;  // seeds the sequence's RNG (with sampling.seed)
   std::vector<std::string> stop;
   bool stop_on_loop = false;
+  // -1: none; k >= 0: each token's log-probability and the k most likely
+  // tokens at its position (engine/token_logprobs.h).
+  int logprobs = -1;
   Clock::time_point deadline = Clock::time_point::max();
 
-  // Asks the engine to stop this sequence at its next token (or drops it
+  // Asks the engine to stop this sequence at its next step (or drops it
   // before it starts).
   void Cancel() { cancelled_ = true; }
 
@@ -78,6 +84,14 @@ class Sequence {
     SequenceEnd end = SequenceEnd::kRunning;
     std::string error;
     int64_t detected_at = 0;  // kLoop: tokens when the rule fired
+    // When asked: one per token, and where each token's text starts in the
+    // output text, in code points (OpenAI's text_offset).
+    std::vector<engine::TokenLogprob> logprobs;
+    std::vector<int64_t> text_offsets;
+    // The engine steps (EngineLoop::steps()) at which the sequence was
+    // handed to the engine and ended: the order of events without clocks.
+    int64_t admitted_step = -1;
+    int64_t finished_step = -1;
   };
   Snapshot WaitForMore(size_t seen_bytes, Clock::time_point until);
 
@@ -85,7 +99,7 @@ class Sequence {
   friend class EngineLoop;
   // Engine thread: the hook; false stops the sequence.
   bool OnToken(int32_t token);
-  void OnDone(const engine::GenerationResult& result);
+  void OnDone(const engine::GenerationResult& result, int64_t step);
   void End(SequenceEnd end, std::string error = "");
 
   std::atomic<bool> cancelled_{false};
@@ -93,7 +107,11 @@ class Sequence {
   std::unique_ptr<engine::StreamingDetokenizer> detok_;
   std::unique_ptr<StreamingTailDetector> loop_;
   std::string raw_;  // decoded so far (cut at a stop string)
-  SequenceEnd stopped_by_ = SequenceEnd::kRunning;  // why OnToken returned false
+  int64_t raw_code_points_ = 0;
+  engine::TokenLogprob pending_logprob_;  // of the token OnToken gets next
+  // Why the engine stopped it: OnToken returned false (stop string, loop),
+  // or the loop cancelled it (client gone, deadline).
+  SequenceEnd stopped_by_ = SequenceEnd::kRunning;
   // Shared, under mu_.
   std::mutex mu_;
   std::condition_variable cv_;
@@ -105,9 +123,13 @@ struct EngineLoopOptions {
   int threads = 0;
   // Sequences queued or running at once; Submit refuses more (HTTP 503).
   int max_queue = 64;
+  // Called on the engine thread before each step with the step's number
+  // (steps()), outside any lock. Tests hold the engine at a known step with
+  // it, to submit work while others run without racing the clock.
+  std::function<void(int64_t step)> before_step;
 };
 
-class EngineLoop {
+class EngineLoop : private engine::RequestSource {
  public:
   // Starts the engine thread over `model` (which must outlive the loop).
   static absl::StatusOr<std::unique_ptr<EngineLoop>> Start(const engine::LoadedModel& model,
@@ -126,11 +148,26 @@ class EngineLoop {
   int max_context() const { return generator_->max_context(); }
   const engine::LoadedModel& model() const { return model_; }
 
+  // Sequences submitted and not yet handed to the engine, and handed to it
+  // and not yet ended (what /health reports).
+  struct Load {
+    size_t waiting = 0;
+    size_t running = 0;
+  };
+  Load load();
+  // Polls of the engine so far: one per forward step, and one per wake-up
+  // while idle.
+  int64_t steps() const { return steps_; }
+
  private:
   EngineLoop(const engine::LoadedModel& model, std::unique_ptr<engine::Generator> generator,
              const EngineLoopOptions& options);
   void Loop();
-  void RunRound(std::vector<std::shared_ptr<Sequence>> round);
+  // engine::RequestSource, on the engine thread.
+  void Poll(bool wait, engine::SourcePoll* out) override;
+  // Sets a sequence up for the engine (detokenizer, loop rule, hooks).
+  engine::GenerationRequest Prepare(Sequence& s, uint64_t tag, int64_t step);
+  void OnResult(const engine::GenerationResult& result);
 
   const engine::LoadedModel& model_;
   std::unique_ptr<engine::Generator> generator_;
@@ -139,9 +176,13 @@ class EngineLoop {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Sequence>> queue_;
-  std::vector<std::shared_ptr<Sequence>> running_;
+  // Handed to the engine, by request tag.
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Sequence>> running_;
+  uint64_t next_tag_ = 0;
   size_t in_flight_ = 0;  // queued + running
   bool stopping_ = false;
+  absl::Status failed_;  // the engine could not run at all
+  std::atomic<int64_t> steps_{0};
   std::thread thread_;
 };
 
