@@ -101,6 +101,29 @@ bool ReadMessages(const json::Value& v, Reader& r, nlohmann::ordered_json* out) 
   return true;
 }
 
+// Completions: "logprobs": N. Chat: "logprobs": true with "top_logprobs": N.
+bool ReadLogprobs(Reader& r, bool chat, std::optional<int>* out) {
+  const std::string range = absl::StrCat("an integer in [0, ", kMaxLogprobs, "]");
+  const json::Value* lp = r.Get("logprobs");
+  if (!chat) {
+    if (lp == nullptr) return true;
+    if (!lp->is_int() || lp->as_int() < 0 || lp->as_int() > kMaxLogprobs) {
+      return r.Fail("logprobs", absl::StrCat("'logprobs' must be ", range));
+    }
+    *out = static_cast<int>(lp->as_int());
+    return true;
+  }
+  bool wanted = false;
+  if (!r.Bool("logprobs", &wanted)) return false;
+  const json::Value* top = r.Get("top_logprobs");
+  if (top != nullptr && (!top->is_int() || top->as_int() < 0 || top->as_int() > kMaxLogprobs)) {
+    return r.Fail("top_logprobs", absl::StrCat("'top_logprobs' must be ", range));
+  }
+  if (top != nullptr && !wanted) return r.Fail("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+  if (wanted) *out = top != nullptr ? static_cast<int>(top->as_int()) : 0;
+  return true;
+}
+
 }  // namespace
 
 bool ParseCompletionRequest(const json::Value& body, bool chat, CompletionRequest* out, RequestError* error) {
@@ -182,13 +205,7 @@ bool ParseCompletionRequest(const json::Value& body, bool chat, CompletionReques
     }
     out->include_usage = u != nullptr && u->as_bool();
   }
-  if (const json::Value* lp = r.Get("logprobs"); lp != nullptr) {
-    if (chat) return r.Fail("logprobs", "'logprobs' is supported on /v1/completions only");
-    if (!lp->is_int() || lp->as_int() < 0 || lp->as_int() > kMaxLogprobs) {
-      return r.Fail("logprobs", absl::StrCat("'logprobs' must be an integer in [0, ", kMaxLogprobs, "]"));
-    }
-    out->logprobs = static_cast<int>(lp->as_int());
-  }
+  if (!ReadLogprobs(r, chat, &out->logprobs)) return false;
   if (!r.Bool("stop_on_loop", &out->stop_on_loop)) return false;
   if (!r.Bool("return_token_ids", &out->return_token_ids)) return false;
   bool tokens_alias = false;

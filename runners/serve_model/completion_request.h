@@ -19,7 +19,10 @@
 //   stop                    a string or up to 4 strings; output is cut before them
 //   n                       choices, 1..16
 //   stream                  server-sent events; stream_options.include_usage
-//   logprobs                completions: 0..5 alternatives per token
+//   logprobs                completions: an integer N in [0, kMaxLogprobs], each token's
+//                           log-probability and the N most likely alternatives
+//                           (logprobs_json.h); chat: true or false
+//   top_logprobs            chat, with logprobs true: N in [0, kMaxLogprobs] alternatives
 //   stop_on_loop            doomscope: stop a sequence when the streaming doom-loop rule
 //                           fires (finish_reason "loop")
 //   return_token_ids        return the generated ids (choices[i].token_ids) and the
@@ -39,7 +42,8 @@ namespace doomscope::serve {
 
 inline constexpr int kMaxChoices = 16;
 inline constexpr int kMaxStopStrings = 4;
-inline constexpr int kMaxLogprobs = 5;
+// vLLM's default max_logprobs and OpenAI's top_logprobs limit.
+inline constexpr int kMaxLogprobs = 20;
 
 struct CompletionRequest {
   bool chat = false;
@@ -62,6 +66,8 @@ struct CompletionRequest {
   int n = 1;
   bool stream = false;
   bool include_usage = false;
+  // Alternatives per token when log-probabilities are asked for (completions'
+  // logprobs, chat's top_logprobs or 0).
   std::optional<int> logprobs;
   bool stop_on_loop = false;
   bool return_token_ids = false;

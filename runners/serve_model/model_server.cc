@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "results/json/json.h"
 #include "runners/serve_model/completion_request.h"
+#include "runners/serve_model/logprobs_json.h"
 
 namespace doomscope::serve {
 namespace {
@@ -159,10 +160,6 @@ struct ModelServer::Impl {
       return;
     }
     const CompletionRequest& r = job->request;
-    if (r.logprobs.has_value()) {
-      SetError(res, 400, "'logprobs' is not supported by doomscope serve-model", "logprobs");
-      return;
-    }
     if (!PromptTokens(r, &job->prompt_tokens, res)) return;
     engine::SamplingParams sampling;
     sampling.temperature = static_cast<float>(r.temperature);
@@ -195,6 +192,7 @@ struct ModelServer::Impl {
       s->id = seed + static_cast<uint64_t>(i);
       s->stop = r.stop;
       s->stop_on_loop = r.stop_on_loop;
+      s->logprobs = r.logprobs.value_or(-1);
       s->deadline = deadline;
       job->sequences.push_back(std::move(s));
     }
@@ -249,6 +247,10 @@ struct ModelServer::Impl {
         choice.Set("message", json::Object{{"role", "assistant"}, {"content", d.text}});
       } else {
         choice.Set("text", d.text);
+      }
+      if (job.request.logprobs.has_value()) {
+        choice.Set("logprobs", LogprobsJson(job, d, 0, d.tokens.size()));
+      } else if (!job.request.chat) {
         choice.Set("logprobs", json::Value());
       }
       choice.Set("finish_reason", FinishReasonName(d.end));
@@ -261,6 +263,13 @@ struct ModelServer::Impl {
     answer.Set("usage", Usage(job, completion_tokens));
     if (job.request.return_token_ids) answer.Set("prompt_token_ids", IdsJson(job.prompt_tokens));
     SetJson(res, 200, answer);
+  }
+
+  // The logprobs of tokens [from, to) of a choice, in the endpoint's shape.
+  json::Value LogprobsJson(const Job& job, const Sequence::Snapshot& snap, size_t from, size_t to) const {
+    const SequenceLogprobs seq{job.prompt_tokens.back(), snap.tokens, snap.logprobs, snap.text_offsets};
+    return job.request.chat ? ChatLogprobsJson(model.tokenizer, seq, from, to)
+                            : CompletionLogprobsJson(model.tokenizer, seq, from, to);
   }
 
   json::Value Envelope(const Job& job, const char* object) const {
@@ -351,6 +360,9 @@ struct ModelServer::Impl {
                 fields.Set("token_ids", IdsJson(std::vector<int32_t>(snap.tokens.begin() + state->sent_tokens[i],
                                                                      snap.tokens.begin() + ntok)));
               }
+              if (job->request.logprobs.has_value()) {
+                fields.Set("logprobs", LogprobsJson(*job, snap, state->sent_tokens[i], ntok));
+              }
               if (!send(chunk(index, std::move(fields)))) {
                 job->CancelAll();
                 return false;
@@ -411,8 +423,12 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(
   BoundedHttpServer& s = impl->server;
   s.set_payload_max_length(options.max_body_bytes);
   s.set_default_headers({{"Cache-Control", "no-store"}});
-  s.Get("/health", [](const httplib::Request&, httplib::Response& r) {
-    SetJson(r, 200, json::Object{{"status", "ok"}});
+  s.Get("/health", [self](const httplib::Request&, httplib::Response& r) {
+    const EngineLoop::Load load = self->engine->load();
+    SetJson(r, 200,
+            json::Object{{"status", "ok"},
+                         {"sequences_waiting", static_cast<int64_t>(load.waiting)},
+                         {"sequences_running", static_cast<int64_t>(load.running)}});
   });
   s.Get("/v1/models", [self](const httplib::Request& q, httplib::Response& r) { self->HandleModels(q, r); });
   s.Post("/v1/completions",

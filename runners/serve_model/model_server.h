@@ -2,7 +2,8 @@
 // engine.
 //
 // Routes:
-//   GET  /health                {"status": "ok"} (no key needed)
+//   GET  /health                {"status": "ok", "sequences_waiting": W,
+//                               "sequences_running": R} (no key needed)
 //   GET  /v1/models             the one served model
 //   POST /v1/completions        completion_request.h lists the fields read
 //   POST /v1/chat/completions   rendered with the model's chat template, or
@@ -13,12 +14,14 @@
 // invalid_request_error naming the field, 401 authentication_error when a key
 // is set and the request lacks it, 404 for other paths, 413 for a body over
 // the limit, 503 when the queue is full, 504 when a generation passes the
-// per-request deadline.
+// per-request deadline. `logprobs` (logprobs_json.h says which
+// distribution and the shapes) come in both endpoints, streamed or not.
 //
 // Bounded: bodies up to max_body_bytes, each request read within the HTTP
 // deadline (bounded_http_server.h), each generation within
 // request_timeout_s; a client that disconnects has its sequences cancelled
-// at their next token. Binds to loopback unless told otherwise.
+// at the engine's next step. Requests share the engine's continuous batching
+// at step level (engine_loop.h). Binds to loopback unless told otherwise.
 #ifndef DOOMSCOPE_RUNNERS_SERVE_MODEL_MODEL_SERVER_H_
 #define DOOMSCOPE_RUNNERS_SERVE_MODEL_MODEL_SERVER_H_
 
