@@ -1,11 +1,13 @@
 // doomscope serve-model's server on stories260K, driven over loopback by the
 // OpenAI client: greedy answers equal the engine's own tokens (streamed or
-// not, alone or with concurrent clients), stop strings, seeds and n, and the
-// error shapes (400 naming the field, 401, 503, 404).
+// not, alone or with concurrent clients), a short request overtakes a long
+// one, stop strings, seeds and n, logprobs, and the error shapes (400 naming
+// the field, 401, 503, 404).
 #include "runners/serve_model/model_server.h"
 
 #include <httplib.h>
 
+#include <cmath>
 #include <future>
 #include <map>
 #include <string>
@@ -14,10 +16,13 @@
 
 #include "engine/generator.h"
 #include "engine/model_loader.h"
+#include "engine/token_logprobs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "results/openai/openai_client.h"
 #include "results/openai/openai_response.h"
+#include "results/utf8/utf8.h"
+#include "tests/runners/step_gate.h"
 #include "tests/test_support.h"
 
 namespace doomscope::serve {
@@ -58,6 +63,7 @@ class ModelServerTest : public ::testing::Test {
     options.port = 0;
     options.model_name = "stories260K";
     options.engine.threads = 1;
+    if (gate_ != nullptr) options.engine.before_step = StepGate::Hook(gate_);
     absl::StatusOr<std::unique_ptr<ModelServer>> s = ModelServer::Start(LoadStories(), std::nullopt, options);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
@@ -76,6 +82,16 @@ class ModelServerTest : public ::testing::Test {
                         {"temperature", 0.0}, {"return_token_ids", true}};
   }
 
+  // The server's /health answer.
+  json::Value Health() const {
+    httplib::Client http("127.0.0.1", server_->port());
+    httplib::Result r = http.Get("/health");
+    if (!r || r->status != 200) return json::Value();
+    absl::StatusOr<json::Value> v = json::Parse(r->body);
+    return v.ok() ? *v : json::Value();
+  }
+
+  std::shared_ptr<StepGate> gate_;  // set before StartServer to hold the engine at chosen steps
   std::unique_ptr<ModelServer> server_;
 };
 
@@ -151,6 +167,54 @@ TEST_F(ModelServerTest, ConcurrentClientsGetTheirOwnAnswers) {
     EXPECT_EQ(c->token_ids, want) << prompts[i];
     EXPECT_EQ(c->text, Decode(want, prompts[i])) << prompts[i];
   }
+}
+
+TEST_F(ModelServerTest, AShortRequestSentDuringALongOneIsAnsweredWhileTheLongOneRuns) {
+  const std::string long_prompt = "Once upon a time", short_prompt = "The dog";
+  const std::vector<int32_t> long_want = EngineGreedy(long_prompt, 300);
+  const std::vector<int32_t> short_want = EngineGreedy(short_prompt, 8);
+  ASSERT_GE(long_want.size(), 100u) << "the long request must outlast the short one by far";
+  // Step 0 waits for the long request. At step 6 the engine waits until the
+  // short request is queued; at step 40 (the short one needs ~10 steps once
+  // admitted) until its answer has arrived, so the long one cannot end first
+  // unless the short one was never admitted beside it.
+  gate_ = std::make_shared<StepGate>();
+  gate_->Hold(6);
+  gate_->Hold(40);
+  ModelServerOptions options;
+  options.engine.max_batch = 4;
+  StartServer(options);
+  auto answer = [this](const std::string& prompt, int budget) {
+    return std::async(std::launch::async, [this, prompt, budget]() -> absl::StatusOr<openai::Choice> {
+      absl::StatusOr<json::Value> r = Client().Post("/completions", Completion(prompt, budget));
+      if (!r.ok()) return r.status();
+      absl::StatusOr<std::vector<openai::Choice>> c = openai::ParseChoices(*r);
+      if (!c.ok()) return c.status();
+      return c->at(0);
+    });
+  };
+  auto long_answer = answer(long_prompt, 300);
+  ASSERT_TRUE(gate_->WaitHeld(6));
+  auto short_answer = answer(short_prompt, 8);
+  for (int i = 0; i < 6000; ++i) {
+    const json::Value* waiting = Health().Find("sequences_waiting");
+    if (waiting != nullptr && waiting->as_int() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const json::Value health = Health();
+  ASSERT_NE(health.Find("sequences_running"), nullptr);
+  EXPECT_EQ(health.Find("sequences_running")->as_int(), 1);
+  EXPECT_EQ(health.Find("sequences_waiting")->as_int(), 1);
+  gate_->Release(6);
+  absl::StatusOr<openai::Choice> short_choice = short_answer.get();
+  ASSERT_TRUE(short_choice.ok()) << short_choice.status();
+  EXPECT_EQ(short_choice->token_ids, short_want);
+  // The long one is still running (held at step 40 at the latest).
+  EXPECT_EQ(long_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  gate_->Release(40);
+  absl::StatusOr<openai::Choice> long_choice = long_answer.get();
+  ASSERT_TRUE(long_choice.ok()) << long_choice.status();
+  EXPECT_EQ(long_choice->token_ids, long_want);
 }
 
 TEST_F(ModelServerTest, StopStringCutsTheTextBeforeIt) {
@@ -299,6 +363,171 @@ TEST_F(ModelServerTest, AClientThatLeavesDoesNotStopTheServer) {
   absl::StatusOr<json::Value> r = Client().Post("/completions", Completion("Once upon a time", 20));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(openai::ParseChoices(*r)->at(0).token_ids, EngineGreedy("Once upon a time", 20));
+}
+
+// The teacher-forced log-probabilities of `tokens` after `prompt` (BOS +
+// text): what the jury's logprob judge averages.
+std::vector<double> Scores(const std::string& prompt, const std::vector<int32_t>& tokens) {
+  static const engine::LoadedModel* model = new engine::LoadedModel(LoadStories());
+  absl::StatusOr<std::unique_ptr<engine::Transformer>> t = engine::Transformer::Create(model->weights);
+  EXPECT_TRUE(t.ok()) << t.status();
+  absl::StatusOr<std::vector<double>> s =
+      engine::ContinuationLogprobs(**t, model->tokenizer.Encode(prompt, true), tokens, 1);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *s : std::vector<double>();
+}
+
+// Appends the arrays of a completions `logprobs` object to `*into`'s.
+void AppendLogprobs(const json::Value& logprobs, json::Value* into) {
+  for (const char* key : {"tokens", "token_logprobs", "top_logprobs", "text_offset", "content"}) {
+    const json::Value* part = logprobs.Find(key);
+    if (part == nullptr) continue;
+    json::Array all = into->Find(key) != nullptr ? into->Find(key)->as_array() : json::Array();
+    for (const json::Value& v : part->as_array()) all.push_back(v);
+    into->Set(key, std::move(all));
+  }
+}
+
+// The whole answer's choices[0].logprobs, or the streamed chunks' folded.
+json::Value ChoiceLogprobs(const openai::Client& client, const std::string& path, json::Value body, bool stream,
+                           std::vector<int32_t>* token_ids, std::string* text) {
+  json::Value folded = json::Object{};
+  if (!stream) {
+    absl::StatusOr<json::Value> r = client.Post(path, body);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return folded;
+    const openai::Choice c = openai::ParseChoices(*r)->at(0);
+    *token_ids = c.token_ids.value_or(std::vector<int32_t>());
+    *text = c.text;
+    return *r->Find("choices")->as_array()[0].Find("logprobs");
+  }
+  body.Set("stream", true);
+  openai::StreamedChoices choices;
+  absl::StatusOr<openai::StreamEnd> end = client.Stream(path, body, [&](const json::Value& chunk) {
+    const json::Value* lp = chunk.Find("choices")->as_array().empty()
+                                ? nullptr
+                                : chunk.Find("choices")->as_array()[0].Find("logprobs");
+    if (lp != nullptr && lp->is_object()) AppendLogprobs(*lp, &folded);
+    return choices.Add(chunk).ok();
+  });
+  EXPECT_TRUE(end.ok()) << end.status();
+  *token_ids = choices.at(0).token_ids.value_or(std::vector<int32_t>());
+  *text = choices.at(0).text;
+  return folded;
+}
+
+TEST_F(ModelServerTest, CompletionLogprobsAreTheTeacherForcedScoresWithConsistentTextAndOffsets) {
+  StartServer();
+  const std::string prompt = "Once upon a time";
+  json::Value body = Completion(prompt, 40);
+  body.Set("logprobs", 3);
+  json::Value whole;
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "whole");
+    std::vector<int32_t> ids;
+    std::string text;
+    const json::Value lp = ChoiceLogprobs(Client(), "/completions", body, stream, &ids, &text);
+    ASSERT_EQ(ids, EngineGreedy(prompt, 40));
+    const json::Array& tokens = lp.Find("tokens")->as_array();
+    const json::Array& values = lp.Find("token_logprobs")->as_array();
+    const json::Array& top = lp.Find("top_logprobs")->as_array();
+    const json::Array& offsets = lp.Find("text_offset")->as_array();
+    ASSERT_EQ(tokens.size(), ids.size());
+    ASSERT_EQ(values.size(), ids.size());
+    ASSERT_EQ(top.size(), ids.size());
+    ASSERT_EQ(offsets.size(), ids.size());
+    const std::vector<double> scores = Scores(prompt, ids);
+    std::string joined;
+    double sum = 0;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      EXPECT_DOUBLE_EQ(values[i].as_double(), scores[i]) << i;
+      sum += values[i].as_double();
+      // Greedy: the chosen token is the most likely of the alternatives.
+      const json::Object& alternatives = top[i].as_object();
+      // The 3 most likely and the chosen one (fewer when two tokens read alike).
+      EXPECT_GE(alternatives.size(), 1u);
+      EXPECT_LE(alternatives.size(), 4u);
+      double best = -INFINITY;
+      for (const auto& [t, v] : alternatives) best = std::max(best, v.as_double());
+      EXPECT_EQ(best, values[i].as_double()) << i;
+      ASSERT_NE(top[i].Find(tokens[i].as_string()), nullptr) << i;
+      EXPECT_EQ(top[i].Find(tokens[i].as_string())->as_double(), values[i].as_double());
+      EXPECT_EQ(offsets[i].as_int(), CountCodePoints(joined)) << i;
+      joined += tokens[i].as_string();
+    }
+    EXPECT_EQ(joined, text);
+    double judge = 0;
+    for (double s : scores) judge += s;
+    EXPECT_NEAR(sum / ids.size(), judge / scores.size(), 1e-12);  // the logprob judge's mean
+    if (!stream) whole = lp;
+    if (stream) EXPECT_EQ(lp, whole);  // chunks add up to the whole answer's
+  }
+}
+
+TEST_F(ModelServerTest, ChatLogprobsGiveTokensBytesAndAlternatives) {
+  StartServer();
+  json::Value body = json::Object{
+      {"messages", json::Array{json::Object{{"role", "user"}, {"content", "Tell a story"}}}},
+      {"max_tokens", 25}, {"temperature", 0.0}, {"return_token_ids", true},
+      {"logprobs", true}, {"top_logprobs", 2}};
+  const std::string prompt = "User: Tell a story
+
+Assistant:";
+  json::Value whole;
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "whole");
+    std::vector<int32_t> ids;
+    std::string text;
+    const json::Value lp = ChoiceLogprobs(Client(), "/chat/completions", body, stream, &ids, &text);
+    ASSERT_EQ(ids, EngineGreedy(prompt, 25));
+    const json::Array& content = lp.Find("content")->as_array();
+    ASSERT_EQ(content.size(), ids.size());
+    const std::vector<double> scores = Scores(prompt, ids);
+    std::string joined;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const json::Value& e = content[i];
+      EXPECT_DOUBLE_EQ(e.Find("logprob")->as_double(), scores[i]) << i;
+      std::string bytes;
+      for (const json::Value& b : e.Find("bytes")->as_array()) bytes += static_cast<char>(b.as_int());
+      EXPECT_EQ(bytes, e.Find("token")->as_string());  // stories260K's text is ASCII
+      joined += bytes;
+      const json::Array& alternatives = e.Find("top_logprobs")->as_array();
+      ASSERT_EQ(alternatives.size(), 2u);
+      EXPECT_EQ(alternatives[0].Find("token")->as_string(), e.Find("token")->as_string());
+      EXPECT_EQ(alternatives[0].Find("logprob")->as_double(), e.Find("logprob")->as_double());
+      EXPECT_LE(alternatives[1].Find("logprob")->as_double(), alternatives[0].Find("logprob")->as_double());
+    }
+    EXPECT_EQ(joined, text);
+    if (!stream) whole = lp;
+    if (stream) EXPECT_EQ(lp, whole);
+  }
+}
+
+TEST_F(ModelServerTest, LogprobsOutOfRangeAreRefusedNamingTheField) {
+  StartServer();
+  const int port = server_->port();
+  auto [status, e] = RawPost(port, "/v1/completions", R"({"prompt":"x","logprobs":21})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(e.Find("error")->Find("param")->as_string(), "logprobs");
+  std::tie(status, e) = RawPost(port, "/v1/completions", R"({"prompt":"x","logprobs":true})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(e.Find("error")->Find("param")->as_string(), "logprobs");
+  const std::string messages = R"("messages":[{"role":"user","content":"x"}])";
+  std::tie(status, e) = RawPost(port, "/v1/chat/completions", "{" + messages + R"(,"top_logprobs":2})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(e.Find("error")->Find("param")->as_string(), "top_logprobs");
+  std::tie(status, e) =
+      RawPost(port, "/v1/chat/completions", "{" + messages + R"(,"logprobs":true,"top_logprobs":21})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(e.Find("error")->Find("param")->as_string(), "top_logprobs");
+  std::tie(status, e) = RawPost(port, "/v1/chat/completions", "{" + messages + R"(,"logprobs":2})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(e.Find("error")->Find("param")->as_string(), "logprobs");
+  // Without logprobs, completions carry "logprobs": null, as before.
+  std::tie(status, e) = RawPost(port, "/v1/completions", R"({"prompt":"x","max_tokens":2})");
+  EXPECT_EQ(status, 200);
+  ASSERT_NE(e.Find("choices")->as_array()[0].Find("logprobs"), nullptr);
+  EXPECT_TRUE(e.Find("choices")->as_array()[0].Find("logprobs")->is_null());
 }
 
 }  // namespace
