@@ -149,16 +149,18 @@ absl::Status Generator::Run(std::vector<GenerationRequest> requests,
                             const std::function<void(GenerationResult)>& on_done) {
   stats_ = GeneratorStats{};
   const int vocab = transformer_->config().vocab_size;
-  std::erase_if(requests, [&](GenerationRequest& r) { return FinishedWithoutRunning(r, max_context_, vocab, on_done); });
-  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_, std::move(requests), on_done,
-                           stats_);
+  std::erase_if(requests,
+                [&](GenerationRequest& r) { return FinishedWithoutRunning(r, max_context_, vocab, on_done); });
+  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_,
+                           std::move(requests), on_done, stats_);
   return scheduler.Run();
 }
 
 absl::Status Generator::Serve(RequestSource& source, const std::function<void(GenerationResult)>& on_done) {
   stats_ = GeneratorStats{};
   RunnableSource runnable(source, max_context_, transformer_->config().vocab_size, on_done);
-  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_, runnable, on_done, stats_);
+  BatchScheduler scheduler(*transformer_, cache_, LimitsOf(options_, max_context_, threads_), stop_tokens_, runnable,
+                           on_done, stats_);
   return scheduler.Run();
 }
 

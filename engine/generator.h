@@ -52,10 +52,10 @@ namespace doomscope::engine {
 class RequestSource;
 
 enum class FinishReason {
-  kStop,    // EOS, or BOS for llama2.c checkpoints
-  kLength,  // max_new_tokens reached, or the context is full
-  kLoop,    // on_token returned false
-  kError,   // the request was invalid (see GenerationResult::error)
+  kStop,       // EOS, or BOS for llama2.c checkpoints
+  kLength,     // max_new_tokens reached, or the context is full
+  kLoop,       // on_token returned false
+  kError,      // the request was invalid (see GenerationResult::error)
   kCancelled,  // the request source cancelled it (Serve only)
 };
 // "stop", "length", "loop", "error", "cancelled".
@@ -97,7 +97,7 @@ struct GenerationResult {
   // processed (up to and including sampling its first token) and after.
   double prefill_ms = 0;
   double decode_ms = 0;
-  bool shared_prefill = false;  // the KV cache of the prompt was copied from a sibling
+  bool shared_prefill = false;         // the KV cache of the prompt was copied from a sibling
   std::vector<TokenLogprob> logprobs;  // one per token when the request asked for them
 };
 

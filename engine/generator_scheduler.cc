@@ -34,8 +34,8 @@ BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const L
 BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
                                std::span<const int32_t> stop_tokens, RequestSource& source,
                                const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats)
-    : BatchScheduler(transformer, cache, limits, stop_tokens, &source, static_cast<size_t>(limits.max_batch),
-                     on_done, stats) {}
+    : BatchScheduler(transformer, cache, limits, stop_tokens, &source, static_cast<size_t>(limits.max_batch), on_done,
+                     stats) {}
 
 BatchScheduler::BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
                                std::span<const int32_t> stop_tokens, RequestSource* source, size_t slots,

@@ -92,8 +92,8 @@ class BatchScheduler {
     // Kept while queued requests share the prompt.
     std::shared_ptr<const PromptSnapshot> snapshot;
     std::optional<Sampler> sampler;
-    std::vector<float> raw_logits;        // the logits before sampling changed them (for logprobs)
-    std::vector<TokenLogprob> logprobs;   // of the kept tokens, when the request asks
+    std::vector<float> raw_logits;       // the logits before sampling changed them (for logprobs)
+    std::vector<TokenLogprob> logprobs;  // of the kept tokens, when the request asks
     double prefill_ms = 0, decode_ms = 0;
     bool shared = false;
 
@@ -116,9 +116,9 @@ class BatchScheduler {
     TokenLogprob logprob;  // when the request asks for log-probabilities
   };
 
-  BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits,
-                 std::span<const int32_t> stop_tokens, RequestSource* source, size_t slots,
-                 const std::function<void(GenerationResult)>& on_done, GeneratorStats& stats);
+  BatchScheduler(Transformer& transformer, KvCache& cache, const Limits& limits, std::span<const int32_t> stop_tokens,
+                 RequestSource* source, size_t slots, const std::function<void(GenerationResult)>& on_done,
+                 GeneratorStats& stats);
   void Enqueue(GenerationRequest request);
   void PollSource();
   void Cancel(uint64_t tag);

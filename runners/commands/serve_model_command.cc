@@ -93,8 +93,9 @@ Command ServeModelCommand() {
       .usage = "doomscope serve-model --model PATH [--tokenizer PATH] [--host 127.0.0.1] [--port 8080]\n"
                "    [--api_key KEY] [--max_queue 64] [--max_batch 16] [--threads N]\n"
                "  POST /v1/completions and /v1/chat/completions (streaming or not; max_tokens, temperature,\n"
-               "  top_p, top_k, min_p, seed, stop, n, stop_on_loop, return_token_ids), GET /v1/models and\n"
-               "  /health. finish_reason is stop, length or loop. Errors use OpenAI's JSON shape.",
+               "  top_p, top_k, min_p, seed, stop, n, logprobs (chat: logprobs + top_logprobs), stop_on_loop,\n"
+               "  return_token_ids), GET /v1/models and /health. A request joins the running batch at the\n"
+               "  next decode step. finish_reason is stop, length or loop. Errors use OpenAI's JSON shape.",
       .flags = {"model", "tokenizer", "host", "port", "api_key", "max_queue", "max_batch", "threads",
                 "served_model_name", "request_timeout"},
       .run = &RunServeModel,

@@ -167,8 +167,7 @@ EngineLoop::Load EngineLoop::load() {
 }
 
 void EngineLoop::Loop() {
-  absl::Status status =
-      generator_->Serve(*this, [this](engine::GenerationResult r) { OnResult(r); });
+  absl::Status status = generator_->Serve(*this, [this](engine::GenerationResult r) { OnResult(r); });
   if (status.ok()) return;
   // The engine could not run at all (its buffers could not be had): every
   // sequence, now and later, fails with the reason.

@@ -51,12 +51,10 @@ json::Value CompletionLogprobsJson(const engine::Tokenizer& tokenizer, const Seq
                       {"text_offset", std::move(text_offset)}};
 }
 
-json::Value ChatLogprobsJson(const engine::Tokenizer& tokenizer, const SequenceLogprobs& seq, size_t from,
-                             size_t to) {
+json::Value ChatLogprobsJson(const engine::Tokenizer& tokenizer, const SequenceLogprobs& seq, size_t from, size_t to) {
   auto entry = [&](int32_t prev, int32_t token, double logprob) {
     const std::string bytes = TokenBytes(tokenizer, prev, token);
-    return json::Value(
-        json::Object{{"token", ToValidUtf8(bytes)}, {"logprob", logprob}, {"bytes", BytesJson(bytes)}});
+    return json::Value(json::Object{{"token", ToValidUtf8(bytes)}, {"logprob", logprob}, {"bytes", BytesJson(bytes)}});
   };
   json::Array content;
   for (size_t i = from; i < End(seq, to); ++i) {

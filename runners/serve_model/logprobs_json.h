@@ -45,8 +45,7 @@ struct SequenceLogprobs {
 
 json::Value CompletionLogprobsJson(const engine::Tokenizer& tokenizer, const SequenceLogprobs& seq, size_t from,
                                    size_t to);
-json::Value ChatLogprobsJson(const engine::Tokenizer& tokenizer, const SequenceLogprobs& seq, size_t from,
-                             size_t to);
+json::Value ChatLogprobsJson(const engine::Tokenizer& tokenizer, const SequenceLogprobs& seq, size_t from, size_t to);
 
 }  // namespace doomscope::serve
 

@@ -27,8 +27,8 @@ using testing::SharedPath;
 
 const LoadedModel& Stories() {
   static const LoadedModel* model = [] {
-    absl::StatusOr<LoadedModel> m = LoadModel(SharedPath("models/stories260K/stories260K.bin"),
-                                              SharedPath("models/stories260K/tok512.bin"));
+    absl::StatusOr<LoadedModel> m =
+        LoadModel(SharedPath("models/stories260K/stories260K.bin"), SharedPath("models/stories260K/tok512.bin"));
     EXPECT_TRUE(m.ok()) << m.status();
     return new LoadedModel(*std::move(m));
   }();

@@ -100,8 +100,7 @@ TEST(EngineLoopTest, ACancelledSequenceFreesItsSlotAtTheNextStep) {
   ASSERT_TRUE(loop.ok()) << loop.status();
   std::shared_ptr<Sequence> a = Greedy("Once upon a time", 400), b = Greedy("Lily and Tom", 20);
   ASSERT_TRUE((*loop)->Submit({a, b}).ok());  // one slot: b waits for a
-  while (a->WaitForMore(0, Clock::now() + std::chrono::seconds(1)).tokens.empty()) {
-  }
+  while (a->WaitForMore(0, Clock::now() + std::chrono::seconds(1)).tokens.empty()) {}
   a->Cancel();
   const Sequence::Snapshot sa = WaitForEnd(*a);
   const Sequence::Snapshot sb = WaitForEnd(*b);
@@ -126,8 +125,7 @@ TEST(EngineLoopTest, ShutdownWithSequencesRunningAndWaitingEndsThemAll) {
   std::vector<std::shared_ptr<Sequence>> seqs;
   for (int i = 0; i < 5; ++i) seqs.push_back(Greedy("Once upon a time", 400));
   ASSERT_TRUE((*loop)->Submit(seqs).ok());
-  while (seqs[0]->WaitForMore(0, Clock::now() + std::chrono::seconds(1)).tokens.empty()) {
-  }
+  while (seqs[0]->WaitForMore(0, Clock::now() + std::chrono::seconds(1)).tokens.empty()) {}
   (*loop)->Shutdown();
   for (const auto& s : seqs) {
     const Sequence::Snapshot snap = s->WaitForMore(0, Clock::now());
