@@ -22,6 +22,7 @@
 #include "results/openai/openai_client.h"
 #include "results/openai/openai_response.h"
 #include "results/utf8/utf8.h"
+#include "runners/logprob_judge.h"
 #include "tests/runners/step_gate.h"
 #include "tests/test_support.h"
 
@@ -377,6 +378,25 @@ std::vector<double> Scores(const std::string& prompt, const std::vector<int32_t>
   return s.ok() ? *s : std::vector<double>();
 }
 
+// The `logprob` judge's raw value (the mean token log-probability) for an answer.
+double JudgeMean(const std::string& prompt, const std::vector<int32_t>& ids, const std::string& text) {
+  LogprobJudge config;
+  config.set_path(SharedPath("models/stories260K/stories260K.bin"));
+  config.set_tokenizer(SharedPath("models/stories260K/tok512.bin"));
+  absl::StatusOr<std::unique_ptr<LogprobJudgeModel>> judge = LogprobJudgeModel::Load(config, 1);
+  EXPECT_TRUE(judge.ok()) << judge.status();
+  if (!judge.ok()) return NAN;
+  static const engine::LoadedModel* model = new engine::LoadedModel(LoadStories());
+  SampleRecord sample;
+  sample.set_prompt(prompt);
+  for (int32_t t : model->tokenizer.Encode(prompt, true)) sample.add_prompt_tokens(t);
+  for (int32_t t : ids) sample.add_tokens(t);
+  sample.set_text(text);
+  const jury::Verdict v = (*judge)->Score(sample);
+  EXPECT_FALSE(v.abstained) << v.reason;
+  return v.raw;
+}
+
 // Appends the arrays of a completions `logprobs` object to `*into`'s.
 void AppendLogprobs(const json::Value& logprobs, json::Value* into) {
   for (const char* key : {"tokens", "token_logprobs", "top_logprobs", "text_offset", "content"}) {
@@ -456,9 +476,8 @@ TEST_F(ModelServerTest, CompletionLogprobsAreTheTeacherForcedScoresWithConsisten
       joined += tokens[i].as_string();
     }
     EXPECT_EQ(joined, text);
-    double judge = 0;
-    for (double s : scores) judge += s;
-    EXPECT_NEAR(sum / ids.size(), judge / scores.size(), 1e-12);  // the logprob judge's mean
+    // The jury's logprob judge scores the answer with the mean of the same values.
+    EXPECT_NEAR(sum / ids.size(), JudgeMean(prompt, ids, text), 1e-12);
     if (!stream) whole = lp;
     if (stream) EXPECT_EQ(lp, whole);  // chunks add up to the whole answer's
   }
