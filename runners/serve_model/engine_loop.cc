@@ -261,3 +261,5 @@ void EngineLoop::OnResult(const engine::GenerationResult& result) {
   }
   s->OnDone(result, steps_);
 }
+
+}  // namespace doomscope::serve

@@ -478,8 +478,11 @@ TEST_F(ModelServerTest, CompletionLogprobsAreTheTeacherForcedScoresWithConsisten
     EXPECT_EQ(joined, text);
     // The jury's logprob judge scores the answer with the mean of the same values.
     EXPECT_NEAR(sum / ids.size(), JudgeMean(prompt, ids, text), 1e-12);
-    if (!stream) whole = lp;
-    if (stream) EXPECT_EQ(lp, whole);  // chunks add up to the whole answer's
+    if (stream) {
+      EXPECT_EQ(lp, whole);  // the chunks add up to the whole answer's
+    } else {
+      whole = lp;
+    }
   }
 }
 
@@ -489,9 +492,7 @@ TEST_F(ModelServerTest, ChatLogprobsGiveTokensBytesAndAlternatives) {
       {"messages", json::Array{json::Object{{"role", "user"}, {"content", "Tell a story"}}}},
       {"max_tokens", 25}, {"temperature", 0.0}, {"return_token_ids", true},
       {"logprobs", true}, {"top_logprobs", 2}};
-  const std::string prompt = "User: Tell a story
-
-Assistant:";
+  const std::string prompt = "User: Tell a story\n\nAssistant:";
   json::Value whole;
   for (bool stream : {false, true}) {
     SCOPED_TRACE(stream ? "streamed" : "whole");
@@ -517,8 +518,11 @@ Assistant:";
       EXPECT_LE(alternatives[1].Find("logprob")->as_double(), alternatives[0].Find("logprob")->as_double());
     }
     EXPECT_EQ(joined, text);
-    if (!stream) whole = lp;
-    if (stream) EXPECT_EQ(lp, whole);
+    if (stream) {
+      EXPECT_EQ(lp, whole);
+    } else {
+      whole = lp;
+    }
   }
 }
 
