@@ -78,14 +78,7 @@ absl::StatusOr<StoredVotes> LoadVotes(const std::string& dir, ReadMode mode) {
         },
         "JudgeVote", &stats, mode);
     if (!s.ok()) return s;
-    if (stats.torn_tail_bytes > 0) {
-      out.warnings.push_back(absl::StrCat(file, ": dropped a torn last vote (", stats.torn_tail_bytes,
-                                          " bytes; a crash mid-write)"));
-    }
-    if (stats.corrupt_regions > 0) {
-      out.warnings.push_back(absl::StrCat(file, ": skipped ", stats.corrupt_bytes, " corrupt bytes in ",
-                                          stats.corrupt_regions, " places"));
-    }
+    AppendReadWarnings(file, stats, "vote", &out.warnings);
   }
   return out;
 }

@@ -195,6 +195,18 @@ ScanResult SalvageFrames(std::string_view data, ReadStats* stats,
 
 }  // namespace
 
+void AppendReadWarnings(const std::string& path, const ReadStats& stats, std::string_view what,
+                        std::vector<std::string>* warnings) {
+  if (stats.torn_tail_bytes > 0) {
+    warnings->push_back(absl::StrCat(path, ": dropped a torn last ", std::string(what), " (", stats.torn_tail_bytes,
+                                     " bytes; a crash mid-write)"));
+  }
+  if (stats.corrupt_regions > 0) {
+    warnings->push_back(absl::StrCat(path, ": skipped ", stats.corrupt_bytes, " corrupt bytes in ",
+                                     stats.corrupt_regions, " places"));
+  }
+}
+
 std::string FrameRecord(const std::string& payload) {
   std::string out(kHeaderBytes + payload.size() + 4, '\0');
   PutLe64(payload.size(), out.data());

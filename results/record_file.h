@@ -17,6 +17,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -81,6 +83,12 @@ enum class ReadMode {
 // kStrict mode; in kSalvage mode reading resumes at the next valid frame.
 absl::Status ReadRecordFile(const std::string& path, const std::function<void(SampleRecord)>& fn,
                             ReadStats* stats, ReadMode mode = ReadMode::kStrict);
+
+// The warnings a reader reports for what a read of `path` dropped: a torn
+// last frame ("dropped a torn last <what> (N bytes; a crash mid-write)") and
+// skipped corrupt regions. Appended to `warnings`.
+void AppendReadWarnings(const std::string& path, const ReadStats& stats, std::string_view what,
+                        std::vector<std::string>* warnings);
 
 struct RepairResult {
   ReadStats stats;          // what the salvage kept and skipped

@@ -93,6 +93,7 @@ json::Value StageReportToJson(const StageReport& report) {
   json::Value o;
   o.Set("rows", json::Value(std::move(rows)));
   o.Set("transitions", json::Value(std::move(transitions)));
+  o.Set("errors", ErrorCellsToJson(report.errors));
   return o;
 }
 

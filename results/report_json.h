@@ -3,8 +3,11 @@
 //   {"rows": [{"checkpoint", "stage", "task", "sampling", "n", "doom_loops",
 //              "doom_loop_ratio", "ci_low", "ci_high", ...every StageRow field}],
 //    "transitions": [{"from_checkpoint", "from_stage", "to_checkpoint",
-//                     "to_stage", "task", "sampling", "n_paired", ...}]}
-// Accuracy fields appear only where has_accuracy is true.
+//                     "to_stage", "task", "sampling", "n_paired", ...}],
+//    "errors": [{"checkpoint", "task", "errored", "by_class", "example"}]}
+// Accuracy fields appear only where has_accuracy is true. "errors" lists the
+// samples the backend could not generate (results/sample_errors.h), outside
+// every row.
 #ifndef DOOMSCOPE_RESULTS_REPORT_JSON_H_
 #define DOOMSCOPE_RESULTS_REPORT_JSON_H_
 

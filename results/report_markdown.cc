@@ -1,6 +1,7 @@
 #include "results/report_markdown.h"
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -58,6 +59,19 @@ std::vector<std::pair<size_t, size_t>> Blocks(const StageReport& report) {
   return blocks;
 }
 
+// "connection 3, http 500 2"
+std::string ClassesText(const ErrorCell& cell) {
+  std::string out;
+  for (const auto& [name, n] : cell.by_class) absl::StrAppend(&out, out.empty() ? "" : ", ", name, " ", n);
+  return out;
+}
+
+int64_t TotalErrored(std::span<const ErrorCell> cells) {
+  int64_t n = 0;
+  for (const ErrorCell& c : cells) n += c.errored;
+  return n;
+}
+
 // Reasoning segments of one row, as a sentence ("" when no output had one).
 std::string ThinkLine(const StageRow& r) {
   if (r.think_opened == 0) return "";
@@ -87,11 +101,38 @@ std::string ThinkMarkdown(const StageReport& report, size_t begin, size_t end) {
 
 }  // namespace
 
+std::string ErrorsToText(std::span<const ErrorCell> cells) {
+  if (cells.empty()) return "";
+  size_t width = 10;
+  for (const ErrorCell& c : cells) width = std::max(width, c.checkpoint.size());
+  std::string out = absl::StrCat("errored samples (not in any ratio; the next resume retries them): ",
+                                 TotalErrored(cells), "\n");
+  for (const ErrorCell& c : cells) {
+    absl::StrAppend(&out, absl::StrFormat("  %-*s task %-16s %6d  %s\n", static_cast<int>(width), c.checkpoint,
+                                          c.task, c.errored, ClassesText(c)));
+    absl::StrAppend(&out, "    e.g. ", c.example, "\n");
+  }
+  return out;
+}
+
+std::string ErrorsToMarkdown(std::span<const ErrorCell> cells) {
+  if (cells.empty()) return "";
+  std::string out = absl::StrCat("\n### Errored samples\n\n", TotalErrored(cells),
+                                 " samples could not be generated (the backend failed after its retries). They are "
+                                 "in no ratio, score or gate cell; the next resume retries them.\n\n"
+                                 "| checkpoint | task | errored | classes | example |\n|---|---|---:|---|---|\n");
+  for (const ErrorCell& c : cells) {
+    absl::StrAppend(&out, "| ", EscapeCell(c.checkpoint), " | ", EscapeCell(c.task), " | ", c.errored, " | ",
+                    EscapeCell(ClassesText(c)), " | ", EscapeCell(c.example), " |\n");
+  }
+  return out;
+}
+
 std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100.0 * fraction); }
 
 std::string StageReportToMarkdown(const StageReport& report) {
   std::string out = "## Doom-loop ratio by training stage\n\n";
-  if (report.rows.empty()) return out + "No samples.\n";
+  if (report.rows.empty()) return out + "No samples.\n" + ErrorsToMarkdown(report.errors);
   out +=
       "Doom loop = the generation hit its token budget (or was stopped by the streaming loop rule) and its "
       "output ends in >= 3 exact repeats of one unit covering >= 25% of it. Intervals are Wilson 95%, "
@@ -132,11 +173,11 @@ std::string StageReportToMarkdown(const StageReport& report) {
                       t.has_accuracy ? PValue(t.accuracy_p) : "-", " |\n");
     }
   }
-  return out;
+  return out + ErrorsToMarkdown(report.errors);
 }
 
 std::string StageReportToText(const StageReport& report) {
-  if (report.rows.empty()) return "no samples\n";
+  if (report.rows.empty()) return absl::StrCat("no samples\n", ErrorsToText(report.errors));
   size_t name_width = 10;
   for (const StageRow& r : report.rows) name_width = std::max(name_width, r.key.checkpoint.size());
   const int w = static_cast<int>(name_width);
@@ -179,7 +220,7 @@ std::string StageReportToText(const StageReport& report) {
     }
     out += "\n";
   }
-  return out;
+  return out + ErrorsToText(report.errors);
 }
 
 }  // namespace doomscope::results

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "results/proto/record.pb.h"
+#include "results/sample_errors.h"
 
 namespace doomscope::results {
 
@@ -77,6 +78,10 @@ struct Transition {
 struct StageReport {
   std::vector<StageRow> rows;
   std::vector<Transition> transitions;
+  // Samples the backend could not generate, per (checkpoint, task): never in
+  // a row (results/sample_errors.h). Set by callers that read DIR/errors/;
+  // BuildStageReport leaves it empty.
+  std::vector<ErrorCell> errors;
 };
 
 // Rows grouped by (task, sampling) (by name), within a group in stage order

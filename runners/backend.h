@@ -85,9 +85,12 @@ struct BackendResult {
   int64_t shadow_detected_at = 0;
   double prefill_ms = 0;
   double decode_ms = 0;
-  // A per-sample failure (e.g. a prompt longer than the context): the sample
-  // is reported, not stored, and the run goes on.
+  // A per-sample failure (e.g. a prompt longer than the context, a server
+  // that failed after its retries): the sample is stored as an error record
+  // (runners/sample_error.h), not as a sample, and the run goes on.
   absl::Status status;
+  // Requests made for this sample (HTTP backends; 0: never sent).
+  int attempts = 1;
 };
 
 class Backend {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "eval/jury/jury_view.h"
 #include "results/json/jsonl.h"
+#include "results/jury_coverage.h"
 #include "results/jury_store.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
@@ -172,6 +173,9 @@ absl::StatusOr<JuryPassOutcome> RunJuryPass(const JuryPassOptions& options) {
         return all->Find(sample_id, judge);
       });
   outcome.report = jury::JuryReportJson(view, run->records);
+  // What it covered, so readers can tell when samples were stored after it
+  // (results/jury_coverage.h).
+  outcome.report.Set("coverage", results::JuryCoverageJson(run->records));
   if (absl::Status s = json::WriteFileAtomically(results::JuryReportPath(options.dir),
                                                  json::Serialize(outcome.report) + "\n");
       !s.ok()) {

@@ -9,7 +9,8 @@
 // `doomscope run` runs the pass after generation when the suite has a jury;
 // `doomscope judge DIR --jury FILE` runs it later over a stored run. The pass
 // writes DIR/jury/manifest (the jury and each judge's fingerprint) first and
-// DIR/jury/report.json (jury_view.h's report) last.
+// DIR/jury/report.json (jury_view.h's report, with the "coverage" of
+// results/jury_coverage.h: which samples it saw) last.
 #ifndef DOOMSCOPE_RUNNERS_JURY_PASS_H_
 #define DOOMSCOPE_RUNNERS_JURY_PASS_H_
 

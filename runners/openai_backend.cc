@@ -156,6 +156,7 @@ BackendResult OpenAiHttpBackend::GenerateOne(const BackendRequest& r) const {
     absl::StatusOr<json::Value> answer = client_.Post(path, body);
     if (!answer.ok()) {
       result.status = answer.status();
+      result.attempts = openai::AttemptsOf(result.status);
       return result;
     }
     absl::StatusOr<std::vector<openai::Choice>> choices = openai::ParseChoices(*answer);
@@ -198,6 +199,7 @@ BackendResult OpenAiHttpBackend::GenerateOne(const BackendRequest& r) const {
     if (!end.ok() || !bad_chunk.ok()) {
       result.status = !end.ok() ? end.status()
                                 : absl::DataLossError(absl::StrCat(client_.Url(path), ": ", bad_chunk.message()));
+      result.attempts = openai::AttemptsOf(result.status);
       return result;
     }
     choice = folded.at(0);
@@ -238,6 +240,7 @@ absl::Status OpenAiHttpBackend::Generate(std::vector<BackendRequest> requests,
       BackendResult result;
       if (unreachable.load() >= dead_after) {
         result.index = requests[i].index;
+        result.attempts = 0;
         std::lock_guard<std::mutex> lock(mu);
         result.status = absl::UnavailableError(
             absl::StrCat("not sent: the server at ", config_.base_url(), " stopped answering (", dead_after,

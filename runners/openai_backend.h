@@ -14,8 +14,9 @@
 //
 // `concurrency` requests are in flight at once. Retries (the client's:
 // backoff with jitter on connection errors, timeouts, 429, 5xx) are per
-// request; a request that still fails becomes a per-sample failure (not
-// stored, so the next resume retries it). After `concurrency` + 4 requests in
+// request; a request that still fails becomes a per-sample failure, stored
+// as an error record with its class and attempts (runners/sample_error.h; the
+// next resume retries it). After `concurrency` + 4 requests in
 // a row fail to reach the server at all, the rest fail at once: a dead server
 // ends the run in bounded time.
 //

@@ -1,5 +1,6 @@
 #include "runners/record_sink.h"
 
+#include "absl/strings/str_cat.h"
 #include "runners/clock.h"
 
 namespace doomscope {
@@ -41,12 +42,21 @@ absl::Status RecordSink::Drain() {
     idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
   }
   std::lock_guard<std::mutex> lock(write_mu_);
+  if (error_.ok() && errors_unflushed_) {
+    error_ = errors_writer_->Flush();
+    errors_unflushed_ = false;
+  }
   return error_;
 }
 
 int64_t RecordSink::stored() const {
   std::lock_guard<std::mutex> lock(write_mu_);
   return stored_;
+}
+
+int64_t RecordSink::errored() const {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return errored_;
 }
 
 std::vector<std::string> RecordSink::failures() const {
@@ -80,14 +90,38 @@ void RecordSink::Work() {
   }
 }
 
-void RecordSink::Store(absl::StatusOr<SampleRecord> record) {
+void RecordSink::Store(Built built) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  if (!record.ok()) {
-    failures_.emplace_back(record.status().message());
-    return;
+  if (const SampleError* error = std::get_if<SampleError>(&built)) {
+    StoreError(*error);
+  } else {
+    StoreRecord(std::get<SampleRecord>(built));
   }
+}
+
+void RecordSink::StoreError(const SampleError& error) {
+  failures_.push_back(absl::StrCat("sample ", error.sample_id(), " (checkpoint \"", error.checkpoint(), "\" task \"",
+                                   error.task(), "\" item \"", error.item_id(), "\"): ", error.error_class(), ": ",
+                                   error.message()));
+  if (!error_.ok() || options_.errors_path.empty()) return;
+  if (errors_writer_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<results::RecordWriter>> opened =
+        results::RecordWriter::OpenForAppend(options_.errors_path);
+    if (!opened.ok()) {
+      error_ = opened.status();
+      return;
+    }
+    errors_writer_ = *std::move(opened);
+  }
+  error_ = errors_writer_->AppendMessage(error);
   if (!error_.ok()) return;
-  error_ = writer_->Append(*record);
+  ++errored_;
+  errors_unflushed_ = true;
+}
+
+void RecordSink::StoreRecord(const SampleRecord& record) {
+  if (!error_.ok()) return;
+  error_ = writer_->Append(record);
   if (!error_.ok()) return;
   ++stored_;
   ++unflushed_;
@@ -97,7 +131,7 @@ void RecordSink::Store(absl::StatusOr<SampleRecord> record) {
     unflushed_ = 0;
     last_flush_s_ = now;
   }
-  if (progress_ != nullptr) progress_->Add(checkpoint_, record->findings().verdict().doom_loop());
+  if (progress_ != nullptr) progress_->Add(checkpoint_, record.findings().verdict().doom_loop());
 }
 
 }  // namespace doomscope

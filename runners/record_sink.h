@@ -2,10 +2,12 @@
 // queues a result (blocking when the bounded queue is full, so memory stays
 // bounded); worker threads build each record (detectors, scorer) and append it
 // to the shard's record file, fdatasync'ing every `flush_every` records or
-// `flush_seconds`. Records may land in a different order than results
-// arrive; each submitted result is stored (or reported as failed) exactly
-// once. After the first write error, later results are dropped (a resume
-// regenerates them) and Drain returns the error.
+// `flush_seconds`. A result the backend failed becomes an error record
+// (results/sample_errors.h), appended to the shard's error file (opened on the
+// first one) and synced at every Drain. Records may land in a different order
+// than results arrive; each submitted result is stored as a record or as an
+// error record exactly once. After the first write error, later results are
+// dropped (a resume regenerates them) and Drain returns the error.
 #ifndef DOOMSCOPE_RUNNERS_RECORD_SINK_H_
 #define DOOMSCOPE_RUNNERS_RECORD_SINK_H_
 
@@ -13,9 +15,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -34,11 +38,15 @@ class RecordSink {
     size_t capacity = 256;  // queued results before Submit blocks
     int flush_every = 32;
     double flush_seconds = 2.0;
+    // Where error records go (DIR/errors/shard-I-of-N.tfrecord); "" keeps
+    // them in memory only (failures() still lists them).
+    std::string errors_path;
   };
-  // Builds the record of a result; a non-OK status is a per-sample failure
-  // (reported, not stored). Called from worker threads, concurrently when
-  // there are several.
-  using Builder = std::function<absl::StatusOr<SampleRecord>(BackendResult)>;
+  // What a result becomes: its record, or the error record of a sample the
+  // backend failed.
+  using Built = std::variant<SampleRecord, SampleError>;
+  // Called from worker threads, concurrently when there are several.
+  using Builder = std::function<Built(BackendResult)>;
 
   // `writer` and `progress` (may be null) outlive the sink.
   RecordSink(results::RecordWriter* writer, Progress* progress, Options options);
@@ -55,12 +63,16 @@ class RecordSink {
   // first write error.
   absl::Status Drain();
 
-  int64_t stored() const;
+  int64_t stored() const;    // records appended
+  int64_t errored() const;   // error records appended
+  // One line per error record: "sample ID (checkpoint "C" task "T" item "I"): CLASS: MESSAGE".
   std::vector<std::string> failures() const;
 
  private:
   void Work();
-  void Store(absl::StatusOr<SampleRecord> record);
+  void Store(Built built);
+  void StoreRecord(const SampleRecord& record);  // under write_mu_
+  void StoreError(const SampleError& error);     // under write_mu_
 
   results::RecordWriter* writer_;
   Progress* progress_;
@@ -79,6 +91,9 @@ class RecordSink {
   mutable std::mutex write_mu_;  // the writer, the progress rows and what follows
   absl::Status error_;
   int64_t stored_ = 0;
+  int64_t errored_ = 0;
+  std::unique_ptr<results::RecordWriter> errors_writer_;  // opened on the first error record
+  bool errors_unflushed_ = false;
   int64_t unflushed_ = 0;
   double last_flush_s_ = 0;
   std::vector<std::string> failures_;

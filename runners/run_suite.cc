@@ -13,12 +13,14 @@
 #include "results/report_json.h"
 #include "results/report_markdown.h"
 #include "results/run_dir.h"
+#include "results/sample_errors.h"
 #include "results/stage_report.h"
 #include "runners/backend_factory.h"
 #include "runners/jury_pass.h"
 #include "runners/record_sink.h"
 #include "runners/run_folder.h"
 #include "runners/run_manifest.h"
+#include "runners/sample_error.h"
 #include "runners/sample_record.h"
 #include "runners/stored_samples.h"
 #include "runners/suite_config.h"
@@ -129,14 +131,10 @@ absl::Status GenerateChunk(const CheckpointRun& run, const std::vector<PlannedSa
   for (size_t i = 0; i < chunk.size(); ++i) {
     requests.push_back(MakeRequest(run.suite, run.tasks, *run.context.checkpoint, chunk[i], i, thresholds));
   }
-  sink.Begin(run.checkpoint, [&](BackendResult result) -> absl::StatusOr<SampleRecord> {
+  sink.Begin(run.checkpoint, [&](BackendResult result) -> RecordSink::Built {
     const PlannedSample& p = chunk[result.index];
     const benchmarks::TaskItem& item = run.tasks.items[p.task][p.item];
-    if (!result.status.ok()) {
-      return absl::Status(result.status.code(),
-                          absl::StrCat("sample ", p.sample_id, " (checkpoint \"", run.context.checkpoint->name(),
-                                       "\" item \"", item.id, "\"): ", std::string(result.status.message())));
-    }
+    if (!result.status.ok()) return BuildSampleError(run.context, p, item, result);
     return BuildSampleRecord(run.context, p, item, result);
   });
   // The backend's callback only queues: detection, scoring and the fsync'd
@@ -171,11 +169,15 @@ absl::Status GenerateCheckpoint(const CheckpointRun& run, Backend& backend, Reco
   return status;
 }
 
-// DIR/summary.json and the printed table, over every record in DIR (all shards).
+// DIR/summary.json and the printed table, over every record in DIR (all
+// shards), with the samples still errored beside them.
 absl::StatusOr<std::string> Summarize(const std::string& dir) {
   absl::StatusOr<results::RunContents> contents = results::LoadRunDir(dir);
   if (!contents.ok()) return contents.status();
+  absl::StatusOr<results::StoredErrors> errors = results::LoadSampleErrors(dir, contents->records);
+  if (!errors.ok()) return errors.status();
   results::StageReport report = results::BuildStageReport(contents->records);
+  report.errors = results::TallyErrors(errors->errors);
   if (absl::Status s = results::WriteSummary(dir, report); !s.ok()) return s;
   return results::StageReportToText(report);
 }
@@ -234,6 +236,7 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
                              : std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 4, 1, 4);
   sink_options.flush_every = options.flush_every;
   sink_options.flush_seconds = options.flush_seconds;
+  sink_options.errors_path = results::ShardErrorPath(dir, options.shard.index, options.shard.count);
   RecordSink sink(writer->get(), &progress, sink_options);
 
   for (int c = 0; c < suite.checkpoint_size() && pending > 0; ++c) {
@@ -258,6 +261,12 @@ absl::StatusOr<RunOutcome> RunSuite(const RunOptions& options) {
   outcome.failed = static_cast<int64_t>(failures.size());
   if (options.progress_out != nullptr) {
     for (const std::string& f : failures) std::fprintf(options.progress_out, "failed: %s\n", f.c_str());
+  }
+  if (outcome.generated == 0 && !failures.empty()) {
+    outcome.all_failed = absl::StrCat(
+        "every one of the ", failures.size(), " samples this run tried failed and none was stored (backend ",
+        backend->Describe(), "); the first: ", failures.front(), ". Their error records are in ",
+        results::ErrorsDir(dir), "; run the same command again to retry them once the backend answers");
   }
   absl::StatusOr<std::string> table = Summarize(dir);
   if (!table.ok()) return table.status();

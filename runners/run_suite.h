@@ -14,6 +14,11 @@
 // is truncated on the next open, so a rerun into the same DIR stores every
 // planned sample exactly once.
 //
+// A sample the backend fails (after its retries) is stored as an error record
+// beside the records (results/sample_errors.h): reported per checkpoint and
+// task, counted nowhere else, and generated again by the next resume, whose
+// record then supersedes it.
+//
 // A checkpoint whose file hashes differ from DIR/manifest's is not reused:
 // its stored records are set aside under DIR/stale/ (with a message) and it
 // is generated again (only when no other run is live in DIR).
@@ -56,7 +61,13 @@ struct RunOutcome {
   int64_t planned = 0;    // samples in this shard's plan
   int64_t skipped = 0;    // already stored
   int64_t generated = 0;  // stored by this run
-  int64_t failed = 0;     // per-sample failures (not stored; reported)
+  // Samples the backend failed (after its retries): stored as error records
+  // (DIR/errors/, results/sample_errors.h), not as samples; the next resume
+  // generates them again.
+  int64_t failed = 0;
+  // Set when this run stored no sample and every one it tried failed (a dead
+  // server, a wrong URL): says so, naming the backend and its URL.
+  std::string all_failed;
   int64_t set_aside = 0;  // records moved to DIR/stale because a checkpoint changed
   double wall_s = 0;
   std::string table;      // the stage table printed at the end

@@ -23,6 +23,7 @@
 #include "results/report_json.h"
 #include "results/stage_report.h"
 #include "results/jury_store.h"
+#include "results/sample_errors.h"
 
 namespace doomscope::results {
 namespace {
@@ -36,13 +37,13 @@ constexpr int64_t kMaxFileBytes = 256 << 20;
 // What one load of the folder gives every request until the files change.
 struct Snapshot {
   std::string fingerprint;
-  std::vector<SampleRecord> records;
-  std::vector<std::string> warnings;
-  std::string error;  // LoadRunDir failed: served as 503 until the files change
+  DashboardRun run;   // records, warnings, jury report and coverage, errored samples
+  std::string error;  // loading failed: served as 503 until the files change
   std::string summary_json;
 };
 
-// Names, sizes and mtimes of the files the records come from.
+// Names, sizes and mtimes of the files the page comes from: the manifest,
+// the records, the error records and the jury's files.
 std::string Fingerprint(const std::string& dir) {
   std::vector<std::string> parts;
   auto add = [&](const fs::path& p) {
@@ -51,13 +52,16 @@ std::string Fingerprint(const std::string& dir) {
     if (ec) return;
     const auto mtime = fs::last_write_time(p, ec);
     if (ec) return;
-    parts.push_back(absl::StrCat(p.filename().string(), ":", size, ":",
+    parts.push_back(absl::StrCat((p.parent_path().filename() / p.filename()).string(), ":", size, ":",
                                  mtime.time_since_epoch().count()));
   };
   add(ManifestPath(dir));
   std::error_code ec;
-  for (fs::directory_iterator it(RecordsDir(dir), ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".tfrecord") add(it->path());
+  for (const std::string& folder : {RecordsDir(dir), ErrorsDir(dir), JuryDir(dir)}) {
+    ec.clear();
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      add(it->path());
+    }
   }
   std::sort(parts.begin(), parts.end());
   std::string out;
@@ -108,9 +112,16 @@ struct DashboardServer::Impl {
     if (!contents.ok()) {
       next->error = std::string(contents.status().message());
     } else {
-      next->records = std::move(contents->records);
-      next->warnings = std::move(contents->warnings);
-      next->summary_json = json::Serialize(StageReportToJson(BuildStageReport(next->records)));
+      absl::StatusOr<DashboardRun> run =
+          LoadDashboardRun(dir, std::move(contents->records), std::move(contents->warnings));
+      if (!run.ok()) {
+        next->error = std::string(run.status().message());
+      } else {
+        next->run = *std::move(run);
+        StageReport report = BuildStageReport(next->run.records);
+        report.errors = next->run.errors;
+        next->summary_json = json::Serialize(StageReportToJson(report));
+      }
     }
     snapshot = std::move(next);
     return snapshot;
@@ -124,7 +135,7 @@ struct DashboardServer::Impl {
     options.live_poll_ms = this->options.poll_ms;
     options.title = "doomscope live";
     res.set_content(
-        RenderDashboardHtml({DashboardRun{dir, snap->records, snap->warnings, ReadJuryReport(dir)}}, options),
+        RenderDashboardHtml({snap->run}, options),
         "text/html; charset=utf-8");
   }
 
@@ -160,7 +171,7 @@ struct DashboardServer::Impl {
     if (!snap->error.empty()) return SetError(res, 503, snap->error);
     json::Array samples;
     int64_t total = 0;
-    for (const auto& r : snap->records) {
+    for (const auto& r : snap->run.records) {
       if (!checkpoint.empty() && r.checkpoint() != checkpoint) continue;
       if (!task.empty() && r.task() != task) continue;
       if (!sampling.empty() && r.sampling() != sampling) continue;

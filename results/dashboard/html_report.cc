@@ -23,6 +23,7 @@
 #include "results/dashboard/svg_charts.h"
 #include "results/dashboard/jury_section.h"
 #include "results/jury_store.h"
+#include "results/sample_errors.h"
 
 namespace doomscope::results {
 namespace {
@@ -485,6 +486,30 @@ void RenderRunVsRun(const DashboardRun& base, const DashboardRun& cand, std::str
   *out += "</tbody></table></div>";
 }
 
+int64_t TotalErrored(const std::vector<ErrorCell>& cells) {
+  int64_t n = 0;
+  for (const ErrorCell& c : cells) n += c.errored;
+  return n;
+}
+
+// Samples the backend failed: counted here only, never in a ratio or chart.
+void RenderErrorsSection(const std::vector<ErrorCell>& cells, std::string* out) {
+  if (cells.empty()) return;
+  absl::StrAppend(out, "<section id=\"errors\"><h2>Errored samples</h2><p class=\"ds-note\">", TotalErrored(cells),
+                  " samples could not be generated: the backend failed on them after its retries. They are in no "
+                  "ratio, score, chart or gate cell; the next resume of the run retries them.</p>"
+                  "<div class=\"ds-tablewrap\"><table class=\"ds-table\" id=\"ds-errors-table\"><thead><tr>"
+                  "<th>Checkpoint</th><th>Task</th><th class=\"num\">Errored</th><th>Classes</th><th>Example</th>"
+                  "</tr></thead><tbody>");
+  for (const ErrorCell& c : cells) {
+    std::string classes;
+    for (const auto& [name, n] : c.by_class) absl::StrAppend(&classes, classes.empty() ? "" : ", ", name, " ", n);
+    absl::StrAppend(out, "<tr><td>", Esc(c.checkpoint), "</td><td>", Esc(c.task), "</td><td class=\"num\">",
+                    c.errored, "</td><td>", Esc(classes), "</td><td><code>", Esc(c.example), "</code></td></tr>");
+  }
+  *out += "</tbody></table></div></section>";
+}
+
 }  // namespace
 
 std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
@@ -526,6 +551,7 @@ std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
                   absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
                   "</div></header><nav class=\"ds-nav\"><a href=\"#stages\">Stages</a>"
                   "<a href=\"#charts\">Charts</a><a href=\"#samples\">Samples</a>");
+  if (!run.errors.empty()) out += "<a href=\"#errors\">Errors</a>";
   if (run.jury.is_object()) out += "<a href=\"#jury\">Jury</a>";
   if (runs.size() > 1) out += "<a href=\"#compare\">Run vs run</a>";
   out += "</nav><main>";
@@ -537,11 +563,16 @@ std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
   if (run.records.empty()) {
     out += "<div class=\"ds-warn\">No records yet.</div>";
   }
+  if (!run.errors.empty()) {
+    absl::StrAppend(&out, "<div class=\"ds-warn\">", TotalErrored(run.errors),
+                    " samples errored and are not counted (<a href=\"#errors\">Errored samples</a>).</div>");
+  }
   RenderCards(report, axis, &out);
   RenderStageTable(report, &out);
   RenderCharts(report, axis, run.records, &out);
   RenderSampleBrowser(run.records, limits, blob.Find("kept")->as_int(), &out);
-  RenderJurySection(run.jury, &out);
+  RenderErrorsSection(run.errors, &out);
+  RenderJurySection(run.jury, run.jury_coverage, &out);
   if (runs.size() > 1) {
     out += "<section id=\"compare\"><h2>Run vs run</h2>";
     for (size_t i = 1; i < runs.size(); ++i) RenderRunVsRun(runs[0], runs[i], &out);
@@ -557,13 +588,33 @@ std::string RenderDashboardHtml(const std::vector<DashboardRun>& runs,
   return out;
 }
 
+absl::StatusOr<DashboardRun> LoadDashboardRun(const std::string& dir, std::vector<SampleRecord> records,
+                                              std::vector<std::string> warnings) {
+  DashboardRun run;
+  run.label = dir;
+  run.records = std::move(records);
+  run.warnings = std::move(warnings);
+  run.jury = ReadJuryReport(dir);
+  absl::StatusOr<JuryCoverage> coverage = CheckJuryCoverage(dir, run.records, run.jury);
+  if (!coverage.ok()) return coverage.status();
+  run.jury_coverage = *coverage;
+  absl::StatusOr<StoredErrors> errors = LoadSampleErrors(dir, run.records);
+  if (!errors.ok()) return errors.status();
+  for (std::string& w : errors->warnings) run.warnings.push_back(std::move(w));
+  run.errors = TallyErrors(errors->errors);
+  return run;
+}
+
 absl::Status WriteHtmlReport(const std::vector<std::string>& dirs, const std::string& path) {
   if (dirs.empty()) return absl::InvalidArgumentError("report --html: no results folder given");
   std::vector<DashboardRun> runs;
   for (const auto& dir : dirs) {
     absl::StatusOr<RunContents> contents = LoadRunDir(dir, ReadMode::kSalvage);
     if (!contents.ok()) return contents.status();
-    runs.push_back({dir, std::move(contents->records), std::move(contents->warnings), ReadJuryReport(dir)});
+    absl::StatusOr<DashboardRun> run =
+        LoadDashboardRun(dir, std::move(contents->records), std::move(contents->warnings));
+    if (!run.ok()) return run.status();
+    runs.push_back(*std::move(run));
   }
   const std::string html = RenderDashboardHtml(runs, DashboardOptions{});
   absl::Status st = json::WriteFileAtomically(path, html);

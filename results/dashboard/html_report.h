@@ -18,8 +18,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "results/json/json.h"
+#include "results/jury_coverage.h"
 #include "results/proto/record.pb.h"
+#include "results/sample_errors.h"
 
 namespace doomscope::results {
 
@@ -29,7 +32,19 @@ struct DashboardRun {
   std::vector<SampleRecord> records;
   std::vector<std::string> warnings;  // e.g. a torn record file tail that was dropped
   json::Value jury = {};  // DIR/jury/report.json when the folder was judged (jury_section.h)
+  // Whether `jury` still covers `records` (results/jury_coverage.h): the jury
+  // section says so when samples were stored after the last jury pass.
+  JuryCoverage jury_coverage = {};
+  // Samples the backend failed, per (checkpoint, task) (results/sample_errors.h):
+  // in no chart or ratio, listed in a section of their own.
+  std::vector<ErrorCell> errors = {};
 };
+
+// DIR as the dashboard shows it: `records` and `warnings` as LoadRunDir gave
+// them, plus the jury report, its coverage and the errored samples read from
+// DIR. Errors name the file that could not be read.
+absl::StatusOr<DashboardRun> LoadDashboardRun(const std::string& dir, std::vector<SampleRecord> records,
+                                              std::vector<std::string> warnings);
 
 struct DashboardOptions {
   std::string title = "doomscope report";

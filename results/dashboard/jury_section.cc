@@ -17,9 +17,13 @@ std::string Text(const json::Value* v) { return v == nullptr || !v->is_string() 
 
 }  // namespace
 
-void RenderJurySection(const json::Value& report, std::string* out) {
+void RenderJurySection(const json::Value& report, const JuryCoverage& coverage, std::string* out) {
   if (!report.is_object()) return;
-  absl::StrAppend(out, "<section id=\"jury\"><h2>Jury</h2><p class=\"ds-note\">", Text(report.Find("aggregate")),
+  *out += "<section id=\"jury\"><h2>Jury</h2>";
+  if (const std::string note = JuryCoverageNote(coverage); !note.empty()) {
+    absl::StrAppend(out, "<div class=\"ds-warn\" id=\"ds-jury-stale\">", HtmlEscape(note), "</div>");
+  }
+  absl::StrAppend(out, "<p class=\"ds-note\">", Text(report.Find("aggregate")),
                   " of the judges' votes (quorum ", Int(report.Find("quorum")), "): ", Int(report.Find("scored")),
                   " of ", Int(report.Find("samples")), " samples scored, ", Int(report.Find("below_quorum")),
                   " below quorum. Krippendorff's alpha (interval) across judges: ",

@@ -10,10 +10,12 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
@@ -83,8 +85,11 @@ std::string ServerMessage(const std::string& body) {
   return std::string(absl::StripAsciiWhitespace(text));
 }
 
-absl::Status HttpError(int status, const std::string& where, const std::string& body) {
-  const std::string message = absl::StrCat(where, ": HTTP ", status, ": ", ServerMessage(body));
+// Payload type URLs (absl::Status::SetPayload).
+constexpr char kHttpStatusPayload[] = "doomscope.openai/http_status";
+constexpr char kAttemptsPayload[] = "doomscope.openai/attempts";
+
+absl::Status HttpErrorStatus(int status, const std::string& message) {
   if (status == 400 || status == 422) return absl::InvalidArgumentError(message);
   if (status == 401) return absl::UnauthenticatedError(message);
   if (status == 403) return absl::PermissionDeniedError(message);
@@ -92,6 +97,19 @@ absl::Status HttpError(int status, const std::string& where, const std::string& 
   if (status == 408 || status == 429) return absl::ResourceExhaustedError(message);
   if (status >= 500) return absl::UnavailableError(message);
   return absl::FailedPreconditionError(message);
+}
+
+absl::Status HttpError(int status, const std::string& where, const std::string& body) {
+  absl::Status s = HttpErrorStatus(status, absl::StrCat(where, ": HTTP ", status, ": ", ServerMessage(body)));
+  s.SetPayload(kHttpStatusPayload, absl::Cord(absl::StrCat(status)));
+  return s;
+}
+
+int IntPayload(const absl::Status& status, const char* key, int fallback) {
+  const auto payload = status.GetPayload(key);  // absl::optional on Debian's Abseil
+  int value = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &value)) return fallback;
+  return value;
 }
 
 double Jitter(double max_s) {
@@ -111,6 +129,13 @@ absl::StatusOr<std::string> ApiKeyFromEnv(std::string_view name) {
   }
   return std::string(value);
 }
+
+std::optional<int> HttpStatusOf(const absl::Status& status) {
+  const int code = IntPayload(status, kHttpStatusPayload, 0);
+  return code > 0 ? std::optional<int>(code) : std::nullopt;
+}
+
+int AttemptsOf(const absl::Status& status) { return IntPayload(status, kAttemptsPayload, 1); }
 
 bool IsRetryable(const absl::Status& status) {
   return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) || absl::IsResourceExhausted(status);
@@ -210,10 +235,14 @@ absl::Status Client::SendWithRetries(std::string_view method, std::string_view p
     double retry_after_s = 0;
     absl::Status s = Send(method, path, body, on_body, &retry_after_s);
     if (s.ok() || !IsRetryable(s) || attempt >= options_.max_retries || (delivered != nullptr && *delivered)) {
-      if (!s.ok() && attempt > 0) {
-        return absl::Status(s.code(), absl::StrCat(s.message(), " (after ", attempt + 1, " attempts)"));
+      if (s.ok()) return s;
+      absl::Status failed =
+          attempt > 0 ? absl::Status(s.code(), absl::StrCat(s.message(), " (after ", attempt + 1, " attempts)")) : s;
+      if (const std::optional<int> http = HttpStatusOf(s)) {
+        failed.SetPayload(kHttpStatusPayload, absl::Cord(absl::StrCat(*http)));
       }
-      return s;
+      failed.SetPayload(kAttemptsPayload, absl::Cord(absl::StrCat(attempt + 1)));
+      return failed;
     }
     const double cap = std::min(options_.backoff_max_s, options_.backoff_initial_s * std::ldexp(1.0, attempt));
     const double wait_s = std::min(options_.backoff_max_s, std::max(Jitter(cap), retry_after_s));

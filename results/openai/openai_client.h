@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,13 @@ absl::StatusOr<std::string> ApiKeyFromEnv(std::string_view name);
 
 // Whether a failed call is worth retrying (see the header comment).
 bool IsRetryable(const absl::Status& status);
+
+// What a failed call's status carries besides its message (absl::Status
+// payloads, so callers need not parse the text): the HTTP status of the last
+// answer (nullopt when none came: connection failures, timeouts), and the
+// attempts made (1 when the status did not come from Post/Get/Stream).
+std::optional<int> HttpStatusOf(const absl::Status& status);
+int AttemptsOf(const absl::Status& status);
 
 // How a stream ended.
 enum class StreamEnd {

@@ -1,5 +1,6 @@
 // `doomscope export DIR --jsonl FILE`: every stored sample as one JSON object
-// per line, for pandas and other tools.
+// per line, for pandas and other tools. Errored samples (DIR/errors/) are not
+// samples: they are counted on stdout, per checkpoint and task.
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -7,7 +8,9 @@
 
 #include "absl/flags/flag.h"
 #include "results/json/jsonl.h"
+#include "results/report_markdown.h"
 #include "results/run_dir.h"
+#include "results/sample_errors.h"
 #include "results/sample_export.h"
 #include "runners/commands/commands.h"
 #include "runners/judged_run.h"
@@ -43,6 +46,12 @@ int RunExport(const std::vector<std::string>& args) {
   }
   if (absl::Status s = writer.Commit(); !s.ok()) return Fail(std::string(s.message()), kExitFailure);
   std::printf("wrote %zu samples to %s\n", run->records.size(), out.c_str());
+  // Samples the backend failed are no lines of the file (no reader may count
+  // them as samples); their count per checkpoint and task is printed instead.
+  absl::StatusOr<results::StoredErrors> errors = results::LoadSampleErrors(args[0], run->records);
+  if (!errors.ok()) return Fail(std::string(errors.status().message()), kExitBadInput);
+  for (const std::string& w : errors->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::fputs(results::ErrorsToText(results::TallyErrors(errors->errors)).c_str(), stdout);
   return kExitOk;
 }
 

@@ -59,6 +59,7 @@ int RunRun(const std::vector<std::string>& args) {
               outcome->out_dir.c_str(), static_cast<long long>(outcome->planned),
               static_cast<long long>(outcome->skipped), static_cast<long long>(outcome->generated),
               static_cast<long long>(outcome->failed), outcome->wall_s, outcome->out_dir.c_str());
+  if (!outcome->all_failed.empty()) std::fprintf(stderr, "doomscope run: %s\n", outcome->all_failed.c_str());
   return outcome->failed > 0 ? kExitFailure : kExitOk;
 }
 

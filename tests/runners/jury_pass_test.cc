@@ -1,6 +1,7 @@
 // The jury pass over a run folder: killed part-way (and with a torn last
 // vote) and run again, it stores every vote exactly once and asks each judge
-// only for what is missing; a judge that fails abstains and is counted.
+// only for what is missing; a judge that fails abstains and is counted; the
+// report says which samples it covered, so readers notice later ones.
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "results/jury_coverage.h"
 #include "results/jury_store.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
@@ -23,13 +25,11 @@
 namespace doomscope {
 namespace {
 
-// A run folder with `n` samples over `n / 3` prompts.
-std::string MakeRun(int n) {
-  const std::string dir = testing::MakeTempDir("jury");
-  EXPECT_TRUE(results::WriteManifest(dir, RunManifest()).ok());
+// Appends samples `from` .. `to` - 1 (three rollouts per prompt) to DIR.
+void AppendSamples(const std::string& dir, int from, int to) {
   auto writer = results::RecordWriter::OpenForAppend(results::ShardRecordPath(dir, 0, 1));
   EXPECT_TRUE(writer.ok()) << writer.status();
-  for (int i = 0; i < n; ++i) {
+  for (int i = from; i < to; ++i) {
     SampleRecord r;
     r.set_sample_id(absl::StrCat("sample-", i));
     r.set_checkpoint("ckpt");
@@ -43,6 +43,13 @@ std::string MakeRun(int n) {
     EXPECT_TRUE((*writer)->Append(r).ok());
   }
   EXPECT_TRUE((*writer)->Flush().ok());
+}
+
+// A run folder with `n` samples over `n / 3` prompts.
+std::string MakeRun(int n) {
+  const std::string dir = testing::MakeTempDir("jury");
+  EXPECT_TRUE(results::WriteManifest(dir, RunManifest()).ok());
+  AppendSamples(dir, 0, n);
   return dir;
 }
 
@@ -194,6 +201,51 @@ TEST(JuryPassTest, AChangedJudgeVotesAfresh) {
 
 // A suite's jury is resolved against the suite file and checked with it; a
 // bad jury names the judge and the field.
+TEST(JuryPassTest, TheReportSaysWhatItCoveredAndReadersSeeSamplesStoredAfterIt) {
+  const std::string dir = MakeRun(6);
+  JuryPassOptions options;
+  options.dir = dir;
+  JudgeConfig* rep = options.jury.add_judge();
+  rep->set_name("repetition");
+  rep->mutable_rule()->set_check(REPETITION);
+  options.jury_path = "jury.textproto";
+  options.progress_out = nullptr;
+  absl::StatusOr<JuryPassOutcome> first = RunJuryPass(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const json::Value* coverage = first->report.Find("coverage");
+  ASSERT_NE(coverage, nullptr);
+  EXPECT_EQ(coverage->Find("samples")->as_int(), 6);
+
+  // A resumed run stores three more samples: the report has not seen them.
+  AppendSamples(dir, 6, 9);
+  auto run = results::LoadRunDir(dir);
+  ASSERT_TRUE(run.ok()) << run.status();
+  absl::StatusOr<results::JuryCoverage> stale =
+      results::CheckJuryCoverage(dir, run->records, results::ReadJuryReport(dir));
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_FALSE(stale->current);
+  EXPECT_EQ(stale->covered, 6);
+  EXPECT_EQ(stale->samples, 9);
+  const std::string note = absl::StrCat("jury covers 6 of 9 samples — run `doomscope judge ", dir,
+                                        " --jury jury.textproto` to update");
+  const testing::CommandResult report = testing::RunDoomscope("report " + dir);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find(note), std::string::npos) << report.out;
+  const testing::CommandResult html = testing::RunDoomscope(absl::StrCat("report ", dir, " --html ", dir, "/r.html"));
+  EXPECT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_NE(testing::ReadFile(dir + "/r.html").find("id=\"ds-jury-stale\">jury covers 6 of 9 samples"),
+            std::string::npos);
+
+  // Judged again, the report covers every sample and nobody complains.
+  ASSERT_TRUE(RunJuryPass(options).ok());
+  absl::StatusOr<results::JuryCoverage> current =
+      results::CheckJuryCoverage(dir, run->records, results::ReadJuryReport(dir));
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_TRUE(current->current);
+  EXPECT_EQ(current->covered, 9);
+  EXPECT_EQ(testing::RunDoomscope("report " + dir).out.find("jury covers"), std::string::npos);
+}
+
 TEST(JuryConfigTest, SuiteJuryPathsResolveAndBadJuriesAreRefused) {
   const std::string root = testing::MakeTempDir("jury-suite");
   const std::string models = testing::SharedPath("models/stages-a");

@@ -2,7 +2,8 @@
 // in-process engine and through doomscope serve-model over loopback gives the
 // same tokens, texts and finish reasons sample for sample (greedy and seeded
 // sampling); a dead or stalling server ends the run with per-sample failures
-// in bounded time; the character-level rule closes a looping stream.
+// in bounded time, stored as error records that a resume against a healthy
+// server turns into samples; the character-level rule closes a looping stream.
 #include "runners/openai_backend.h"
 
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -22,6 +24,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "results/run_dir.h"
+#include "results/sample_errors.h"
+#include "results/stage_report.h"
 #include "runners/run_suite.h"
 #include "runners/serve_model/model_server.h"
 #include "tests/test_support.h"
@@ -142,9 +146,115 @@ TEST_F(OpenAiBackendTest, DeadServerEndsTheRunWithFailuresInBoundedTime) {
   EXPECT_EQ(out->generated, 0);
   EXPECT_EQ(out->failed, 12);
   EXPECT_LT(SecondsSince(start), 10);
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/v1");
+  EXPECT_THAT(out->all_failed, HasSubstr("every one of the 12 samples this run tried failed"));
+  EXPECT_THAT(out->all_failed, HasSubstr(url));
   auto stored = results::LoadRunDir(dir_ + "/dead");
   ASSERT_TRUE(stored.ok());
-  EXPECT_TRUE(stored->records.empty());  // nothing stored: a resume retries every sample
+  EXPECT_TRUE(stored->records.empty());  // no sample stored: a resume retries every one
+  // ...but every failure is on disk, with its class and the attempts made
+  // (0 for those not sent once the server was given up on).
+  auto errors = results::LoadSampleErrors(dir_ + "/dead", stored->records);
+  ASSERT_TRUE(errors.ok()) << errors.status();
+  ASSERT_EQ(errors->errors.size(), 12u);
+  int tried = 0;
+  for (const SampleError& e : errors->errors) {
+    EXPECT_EQ(e.error_class(), "connection") << e.message();
+    EXPECT_EQ(e.backend(), "openai:" + url);
+    EXPECT_TRUE(e.attempts() == 3 || e.attempts() == 0) << e.attempts();
+    tried += e.attempts() == 3 ? 1 : 0;
+  }
+  EXPECT_GE(tried, 1);
+
+  // The command exits non-zero and names the server.
+  const testing::CommandResult cli =
+      testing::RunDoomscope(absl::StrCat("run --suite ", dir_, "/dead.textproto --out ", dir_, "/dead-cli"));
+  EXPECT_EQ(cli.exit_code, 1) << cli.err;
+  EXPECT_THAT(cli.err, HasSubstr("every one of the 12 samples this run tried failed and none was stored (backend openai:" +
+                                 url + ")"));
+}
+
+TEST_F(OpenAiBackendTest, FailedSamplesAreErrorRecordsAndAResumeGeneratesThem) {
+  httplib::Server server;
+  std::atomic<bool> healthy{false};
+  std::atomic<int> failed_requests{0};
+  server.Post("/v1/completions", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!healthy && req.body.find("The little bird") != std::string::npos) {  // item "c"
+      ++failed_requests;
+      res.status = 500;
+      res.set_content("{\"error\": {\"message\": \"the model crashed\"}}", "application/json");
+      return;
+    }
+    res.set_content("{\"choices\": [{\"index\": 0, \"text\": \" and they played all day.\", "
+                    "\"finish_reason\": \"stop\"}]}",
+                    "application/json");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/v1");
+  const std::string suite = WriteSuite(
+      "flaky", absl::StrCat("backend { openai { base_url: \"", url, "\" concurrency: 3 timeout_s: 10 max_retries: 1 } }"));
+  const std::string out = dir_ + "/flaky";
+
+  absl::StatusOr<RunOutcome> first = Run(suite, out);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->generated, 9);
+  EXPECT_EQ(first->failed, 3);  // item "c": greedy and two warm rollouts
+  EXPECT_TRUE(first->all_failed.empty());
+  EXPECT_EQ(failed_requests.load(), 6);  // each tried twice (max_retries 1)
+  auto stored = results::LoadRunDir(out);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->records.size(), 9u);
+  for (const SampleRecord& r : stored->records) EXPECT_NE(r.item_id(), "c");
+  auto errors = results::LoadSampleErrors(out, stored->records);
+  ASSERT_TRUE(errors.ok()) << errors.status();
+  ASSERT_EQ(errors->errors.size(), 3u);
+  for (const SampleError& e : errors->errors) {
+    EXPECT_EQ(e.item_id(), "c");
+    EXPECT_EQ(e.checkpoint(), "stories260K");
+    EXPECT_EQ(e.task(), "stories");
+    EXPECT_EQ(e.error_class(), "http 500");
+    EXPECT_EQ(e.attempts(), 2);
+    EXPECT_THAT(e.message(), HasSubstr("the model crashed"));
+    EXPECT_THAT(e.message(), HasSubstr(url + "/completions"));
+  }
+  // The ratio is over the 9 generated samples; the 3 errors are counted beside it.
+  const results::StageReport report = results::BuildStageReport(stored->records);
+  int64_t n = 0;
+  for (const results::StageRow& row : report.rows) n += row.n;
+  EXPECT_EQ(n, 9);
+  EXPECT_THAT(testing::ReadFile(out + "/summary.json"), HasSubstr("\"errored\":3"));
+  const testing::CommandResult cli = testing::RunDoomscope("report " + out);
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_THAT(cli.out, HasSubstr("errored samples (not in any ratio; the next resume retries them): 3"));
+  EXPECT_THAT(cli.out, HasSubstr("http 500 3"));
+  const testing::CommandResult exported =
+      testing::RunDoomscope(absl::StrCat("export ", out, " --jsonl ", out, "/samples.jsonl"));
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("wrote 9 samples"));
+  EXPECT_THAT(exported.out, HasSubstr("errored samples (not in any ratio; the next resume retries them): 3"));
+
+  // Resumed against a healthy server: the errored samples are generated, once.
+  healthy = true;
+  absl::StatusOr<RunOutcome> second = Run(suite, out);
+  server.stop();
+  t.join();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->skipped, 9);
+  EXPECT_EQ(second->generated, 3);
+  EXPECT_EQ(second->failed, 0);
+  auto resumed = results::LoadRunDir(out);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_TRUE(resumed->warnings.empty());  // no sample stored twice
+  std::set<std::string> ids;
+  for (const SampleRecord& r : resumed->records) ids.insert(r.sample_id());
+  EXPECT_EQ(ids.size(), 12u);
+  EXPECT_EQ(resumed->records.size(), 12u);
+  auto after = results::LoadSampleErrors(out, resumed->records);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(after->errors.empty());  // each superseded by its success
+  EXPECT_EQ(after->superseded, 3);
+  EXPECT_THAT(testing::RunDoomscope("report " + out).out, ::testing::Not(HasSubstr("errored samples")));
 }
 
 TEST_F(OpenAiBackendTest, StallingServerTimesOutEverySample) {

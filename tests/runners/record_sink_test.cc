@@ -1,6 +1,6 @@
 // RecordSink: the decode thread only queues; records are built and stored on
-// the sink's threads, each exactly once, failures reported, and a write error
-// stops storing.
+// the sink's threads, each exactly once, failures stored as error records,
+// and a write error stops storing.
 #include "runners/record_sink.h"
 
 #include <condition_variable>
@@ -49,7 +49,8 @@ std::vector<SampleRecord> ReadBack(const std::string& path) {
 }
 
 TEST(RecordSinkTest, SubmitNeverWaitsForBookkeepingAndStoresEachResultOnce) {
-  const std::string path = testing::MakeTempDir("sink") + "/shard.tfrecord";
+  const std::string dir = testing::MakeTempDir("sink");
+  const std::string path = dir + "/shard.tfrecord";
   auto writer = results::RecordWriter::OpenForAppend(path);
   ASSERT_TRUE(writer.ok());
   Gate gate;
@@ -57,11 +58,18 @@ TEST(RecordSinkTest, SubmitNeverWaitsForBookkeepingAndStoresEachResultOnce) {
   options.workers = 2;
   options.capacity = 64;
   options.flush_every = 3;
+  options.errors_path = dir + "/errors/shard.tfrecord";
   {
     RecordSink sink(writer->get(), nullptr, options);
-    sink.Begin(0, [&](BackendResult r) -> absl::StatusOr<SampleRecord> {
+    sink.Begin(0, [&](BackendResult r) -> RecordSink::Built {
       gate.Wait();  // stands in for detectors, scoring and a slow disk
-      if (r.index % 10 == 7) return absl::InvalidArgumentError(absl::StrCat("sample ", r.index, " failed"));
+      if (r.index % 10 == 7) {
+        SampleError error;
+        error.set_sample_id(absl::StrCat("id-", r.index));
+        error.set_error_class("http 500");
+        error.set_message(absl::StrCat("sample ", r.index, " failed"));
+        return error;
+      }
       SampleRecord record;
       record.set_sample_id(absl::StrCat("id-", r.index));
       record.set_text(r.text);
@@ -74,8 +82,24 @@ TEST(RecordSinkTest, SubmitNeverWaitsForBookkeepingAndStoresEachResultOnce) {
     gate.Open();
     ASSERT_TRUE(sink.Drain().ok());
     EXPECT_EQ(sink.stored(), 36);
-    EXPECT_EQ(sink.failures().size(), 4u);
+    EXPECT_EQ(sink.errored(), 4);
+    ASSERT_EQ(sink.failures().size(), 4u);
+    EXPECT_NE(sink.failures()[0].find("http 500: sample "), std::string::npos) << sink.failures()[0];
   }
+  // The failed samples are error records, durable once Drain returned, and
+  // never among the sample records.
+  std::set<std::string> errored;
+  ASSERT_TRUE(results::ReadFramedFile(
+                  options.errors_path,
+                  [&](std::string_view payload) {
+                    SampleError e;
+                    if (!e.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
+                    errored.insert(e.sample_id());
+                    return true;
+                  },
+                  "SampleError", nullptr)
+                  .ok());
+  EXPECT_EQ(errored, (std::set<std::string>{"id-7", "id-17", "id-27", "id-37"}));
   ASSERT_TRUE((*writer)->Flush().ok());
   const std::vector<SampleRecord> records = ReadBack(path);
   ASSERT_EQ(records.size(), 36u);
@@ -93,7 +117,7 @@ TEST(RecordSinkTest, AFullQueueHoldsTheProducerUntilThereIsRoom) {
   options.workers = 1;
   options.capacity = 2;
   RecordSink sink(writer->get(), nullptr, options);
-  sink.Begin(0, [](BackendResult r) -> absl::StatusOr<SampleRecord> {
+  sink.Begin(0, [](BackendResult r) -> RecordSink::Built {
     SampleRecord record;
     record.set_sample_id(absl::StrCat("id-", r.index));
     return record;

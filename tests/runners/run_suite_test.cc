@@ -12,6 +12,7 @@
 #include "results/json/json.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
+#include "results/sample_errors.h"
 #include "tests/test_support.h"
 
 namespace doomscope {
@@ -139,6 +140,20 @@ TEST_F(RunSuiteTest, MissingGenerationIsReportedNotStored) {
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->generated, 2);
   EXPECT_EQ(outcome->failed, 2);
+  EXPECT_TRUE(outcome->all_failed.empty());  // some samples were stored
+  // The failures are error records beside the samples, never among them.
+  auto contents = results::LoadRunDir(dir_ + "/out");
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  EXPECT_EQ(contents->records.size(), 2u);
+  auto errors = results::LoadSampleErrors(dir_ + "/out", contents->records);
+  ASSERT_TRUE(errors.ok()) << errors.status();
+  ASSERT_EQ(errors->errors.size(), 2u);
+  for (const SampleError& e : errors->errors) {
+    EXPECT_EQ(e.item_id(), "zzz");
+    EXPECT_EQ(e.error_class(), "not found");
+    EXPECT_EQ(e.attempts(), 1);
+    EXPECT_EQ(e.backend().rfind("replay:", 0), 0u) << e.backend();
+  }
 }
 
 TEST_F(RunSuiteTest, ChatFormatWithoutATemplateIsRefusedBeforeWriting) {

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "results/record_file.h"
 #include "results/run_dir.h"
+#include "results/sample_errors.h"
 #include "results/stage_report.h"
 #include "tests/results/dashboard/dashboard_fixtures.h"
 #include "tests/test_support.h"
@@ -123,6 +124,49 @@ TEST(HtmlReport, WriteHtmlReportLoadsRunFoldersAndNamesBadOnes) {
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(std::string(missing.message()).find(dir + "/nope"), std::string::npos) << missing;
   EXPECT_FALSE(WriteHtmlReport({}, out).ok());
+}
+
+// Errored samples get a section of their own and stay out of the stage table:
+// the page's sample count and rows are the records'.
+TEST(HtmlReport, ErroredSamplesAreListedApartFromTheRatios) {
+  const std::string dir = MakeTempDir("html-errors");
+  const std::vector<SampleRecord> records = MakeStageARecords(5);
+  WriteRun(dir, records);
+  {
+    auto w = RecordWriter::OpenForAppend(ShardErrorPath(dir, 0, 1));
+    ASSERT_TRUE(w.ok()) << w.status();
+    for (int i = 0; i < 3; ++i) {
+      SampleError e;
+      e.set_sample_id(absl::StrCat("never-generated-", i));
+      e.set_checkpoint("sft-<x>");
+      e.set_task("gsm8k");
+      e.set_error_class(i == 0 ? "timeout" : "http 502");
+      e.set_message("POST http://gpu:8000/v1/completions: HTTP 502: bad gateway");
+      ASSERT_TRUE((*w)->AppendMessage(e).ok());
+    }
+    // An error of a sample that was generated since: superseded, not shown.
+    SampleError old;
+    old.set_sample_id(records[0].sample_id());
+    old.set_checkpoint(records[0].checkpoint());
+    old.set_task(records[0].task());
+    old.set_error_class("connection");
+    ASSERT_TRUE((*w)->AppendMessage(old).ok());
+    ASSERT_TRUE((*w)->Flush().ok());
+  }
+  absl::StatusOr<DashboardRun> run = LoadDashboardRun(dir, records, {});
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_EQ(run->errors.size(), 1u);
+  EXPECT_EQ(run->errors[0].errored, 3);
+  const std::string html = RenderDashboardHtml({*run}, DashboardOptions{});
+  EXPECT_NE(html.find("<section id=\"errors\"><h2>Errored samples</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td>sft-&lt;x&gt;</td><td>gsm8k</td><td class=\"num\">3</td><td>http 502 2, timeout 1</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("3 samples errored and are not counted"), std::string::npos);
+  EXPECT_EQ(html.find(">connection 1<"), std::string::npos);
+  EXPECT_NE(html.find(absl::StrCat(records.size(), " samples · ")), std::string::npos);
+  // Without errors there is no section.
+  EXPECT_EQ(RenderDashboardHtml({{"runs/a", records, {}}}, DashboardOptions{}).find("id=\"errors\""),
+            std::string::npos);
 }
 
 // 100,000 samples (4 checkpoints x 2 tasks x 2 configs x 6,250 prompts),
