@@ -3,8 +3,8 @@
 // dtype and seed (the GGUF is written to a temporary file, loaded, and its
 // tensors written through the architecture's HF table), so generation from
 // either is token-identical. Qwen3.5 aside: its folder normalizes q and k
-// as transformers does, not with llama.cpp's clamp, which moves logits in
-// their last bits (docs/qwen35.md F7). The tokenizer is tokenizer.json
+// as transformers does, not with llama.cpp's clamp (docs/qwen35.md F7),
+// which moves qwen35-tiny's logits by up to 1e-4 (its q and k are short). The tokenizer is tokenizer.json
 // written from the synthetic vocabulary, or a copy of a given tokenizer.json.
 #ifndef DOOMSCOPE_ENGINE_HF_SYNTH_H_
 #define DOOMSCOPE_ENGINE_HF_SYNTH_H_
