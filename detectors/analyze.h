@@ -41,8 +41,12 @@ struct SampleText {
   // For samples the streaming rule stopped: the token count when it fired
   // (0: the number of tokens given).
   int64_t detected_at = 0;
-  // The chat template opened the think segment in the prompt.
+  // The chat template opened the think segment in the prompt: set by the
+  // caller, or found in `prompt` (PromptLeavesThinkOpen) when it is given.
   bool think_open_at_start = false;
+  // The prompt as the model saw it (rendered chat), when known; only its end
+  // is read, to see whether it leaves a think segment open.
+  std::string_view prompt;
   // Token ids -> text. Optional; without it token-level units are classified
   // from the character level where possible (see analyze.cc).
   std::function<std::string(std::span<const int32_t>)> detokenize;

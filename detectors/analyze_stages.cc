@@ -353,7 +353,9 @@ bool ThinkStage(const AnalysisContext& ctx, const TailPeriod& tail, const TailPe
   const ResolvedConfig& c = ctx.config;
   const NormalizedText& norm = ctx.w.norm;
   // Located in the normalized text.
-  const ThinkSpan think = FindThink(norm.utf8, c.think.open_tag, c.think.close_tag, ctx.sample.think_open_at_start);
+  const bool open_at_start = ctx.sample.think_open_at_start ||
+                             PromptLeavesThinkOpen(ctx.sample.prompt, c.think.open_tag, c.think.close_tag);
+  const ThinkSpan think = FindThink(norm.utf8, c.think.open_tag, c.think.close_tag, open_at_start);
   ThinkFindings* th = f->mutable_think();
   th->set_opened(think.opened);
   th->set_closed(think.closed);

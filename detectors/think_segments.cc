@@ -23,4 +23,11 @@ ThinkSpan FindThink(std::string_view text, std::string_view open_tag, std::strin
   return t;
 }
 
+bool PromptLeavesThinkOpen(std::string_view prompt, std::string_view open_tag, std::string_view close_tag) {
+  if (open_tag.empty()) return false;
+  const size_t open = prompt.rfind(open_tag);
+  if (open == std::string_view::npos) return false;
+  return close_tag.empty() || prompt.find(close_tag, open + open_tag.size()) == std::string_view::npos;
+}
+
 }  // namespace doomscope

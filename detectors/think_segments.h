@@ -22,6 +22,13 @@ struct ThinkSpan {
 ThinkSpan FindThink(std::string_view text, std::string_view open_tag, std::string_view close_tag,
                     bool open_at_start);
 
+// Whether `prompt` ends inside a think segment: its last open tag has no close
+// tag after it. Qwen3.5's (and QwQ's, DeepSeek-R1's) chat templates open the
+// segment in the generation prompt, so the output starts in it with no tag of
+// its own; a template that closes it (thinking off: "<think>\n\n</think>") or
+// earlier closed turns do not count.
+bool PromptLeavesThinkOpen(std::string_view prompt, std::string_view open_tag, std::string_view close_tag);
+
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_DETECTORS_THINK_SEGMENTS_H_

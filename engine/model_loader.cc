@@ -64,9 +64,15 @@ absl::StatusOr<Opened> OpenCheckpoint(const std::string& path) {
   return Opened{*format, *std::move(file)};
 }
 
-absl::Status CheckVocabMatches(const std::string& model_path, const LoadedModel& m) {
+// A model's embedding may have more rows than its tokenizer has tokens: HF
+// checkpoints pad it (Qwen3: 151,936 rows for 151,669 tokens), and a GGUF run
+// with a tokenizer given beside it (a synth shape paired with a real
+// tokenizer) is the same case. Fewer rows than tokens would index past the
+// embedding; a llama2.c tokenizer has no size of its own, so it must match.
+absl::Status CheckVocabMatches(const std::string& model_path, const LoadedModel& m, bool tokenizer_given) {
   const int tokens = m.tokenizer.vocab_size(), rows = m.weights.config.vocab_size;
-  if (tokens == rows || (m.format == ModelFormat::kHfFolder && tokens < rows)) return absl::OkStatus();
+  const bool padded_ok = m.format == ModelFormat::kHfFolder || (m.format == ModelFormat::kGguf && tokenizer_given);
+  if (tokens == rows || (padded_ok && tokens < rows)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("tokenizer ", m.tokenizer_path, " has ", tokens,
                                                  " tokens but model ", model_path, " has a vocabulary of ", rows));
 }
@@ -192,7 +198,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& model_path, const LoadO
   if (options.dtype) ConvertMatrices(*options.dtype, &*weights);
   LoadedModel m{*std::move(weights), *std::move(tokenizer), opened->format, stop_at_bos, tok_path,
                 std::move(eos_ids), default_sampling};
-  if (absl::Status s = CheckVocabMatches(model_path, m); !s.ok()) return s;
+  if (absl::Status s = CheckVocabMatches(model_path, m, !options.tokenizer_path.empty()); !s.ok()) return s;
   return m;
 }
 

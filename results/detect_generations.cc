@@ -124,6 +124,7 @@ class BatchRunner {
       Line& l = batch_[static_cast<size_t>(i)];
       SampleText s;
       s.text = l.gen.text;
+      s.prompt = l.gen.prompt;
       if (l.gen.tokens) s.tokens = std::span<const int32_t>(*l.gen.tokens);
       s.finish_reason = l.gen.finish_reason;
       s.assume_capped = options_.assume_capped;

@@ -45,6 +45,12 @@ json::Value StageRowToJson(const StageRow& r) {
     o.Set("escape_ci_low", r.escape_ci_low);
     o.Set("escape_ci_high", r.escape_ci_high);
   }
+  if (r.think_opened > 0) {  // only where outputs reason in a think segment
+    o.Set("think_opened", r.think_opened);
+    o.Set("think_unclosed", r.think_unclosed);
+    o.Set("think_doom_loops", r.think_doom_loops);
+    o.Set("mean_think_tokens", r.mean_think_tokens);
+  }
   o.Set("has_accuracy", r.has_accuracy);
   if (r.has_accuracy) {
     o.Set("n_scored", r.n_scored);

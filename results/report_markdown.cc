@@ -58,6 +58,33 @@ std::vector<std::pair<size_t, size_t>> Blocks(const StageReport& report) {
   return blocks;
 }
 
+// Reasoning segments of one row, as a sentence ("" when no output had one).
+std::string ThinkLine(const StageRow& r) {
+  if (r.think_opened == 0) return "";
+  return absl::StrFormat("reasoning: %d of %d in a think segment, %d never closed it (%s), %d of %d doom loops "
+                         "inside it, %.1f think tokens on average",
+                         r.think_opened, r.n, r.think_unclosed, Percent(static_cast<double>(r.think_unclosed) / static_cast<double>(r.think_opened)),
+                         r.think_doom_loops, r.doom_loops, r.mean_think_tokens);
+}
+
+// The same for a block of rows, as a table; "" when no row has think segments.
+std::string ThinkMarkdown(const StageReport& report, size_t begin, size_t end) {
+  std::string out;
+  for (size_t i = begin; i < end; ++i) {
+    const StageRow& r = report.rows[i];
+    if (r.think_opened == 0) continue;
+    if (out.empty()) {
+      out = "Reasoning (`<think>` segments):\n\n| checkpoint | in a think segment | never closed | doom loops inside "
+            "it | mean think tokens |\n|---|---:|---:|---:|---:|\n";
+    }
+    absl::StrAppend(&out, "| ", EscapeCell(r.key.checkpoint), " | ", r.think_opened, " of ", r.n, " | ",
+                    r.think_unclosed, " (", Percent(static_cast<double>(r.think_unclosed) / static_cast<double>(r.think_opened)), ") | ",
+                    r.think_doom_loops, " of ", r.doom_loops, " | ", absl::StrFormat("%.1f", r.mean_think_tokens),
+                    " |\n");
+  }
+  return out.empty() ? out : out + "\n";
+}
+
 }  // namespace
 
 std::string Percent(double fraction) { return absl::StrFormat("%.1f%%", 100.0 * fraction); }
@@ -90,6 +117,7 @@ std::string StageReportToMarkdown(const StageReport& report) {
                       " | ", Percent(r.wasted_token_share), " | ", AccuracyText(r), " |\n");
     }
     out += "\n";
+    out += ThinkMarkdown(report, begin, end);
   }
   if (!report.transitions.empty()) {
     out +=
@@ -131,6 +159,11 @@ std::string StageReportToText(const StageReport& report) {
                                 Percent(r.ngram_loop_rate), Percent(r.cap_hit_rate), Percent(r.cap_no_loop_rate),
                                 Percent(r.early_stop_rate), r.mean_seq_rep_4, r.mean_new_tokens,
                                 Percent(r.wasted_token_share), AccuracyText(r)));
+    }
+    for (size_t i = begin; i < end; ++i) {
+      if (const std::string line = ThinkLine(report.rows[i]); !line.empty()) {
+        absl::StrAppend(&out, absl::StrFormat("  %-*s %s\n", w, report.rows[i].key.checkpoint, line));
+      }
     }
     // Early-stop shadows: how often a loop the streaming rule fired on escaped.
     for (size_t i = begin; i < end; ++i) {

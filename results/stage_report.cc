@@ -77,7 +77,7 @@ StageRow ComputeRow(const CellKey& key, const std::vector<const SampleRecord*>& 
   // Per-prompt counts for the clustered intervals, in first-seen order.
   absl::flat_hash_map<std::string, size_t> cluster_index;
   std::vector<ClusterCount> loops, accuracy;
-  double seq_rep_4 = 0, new_tokens = 0, wasted = 0, budget = 0;
+  double seq_rep_4 = 0, new_tokens = 0, wasted = 0, budget = 0, think_tokens = 0;
   for (const SampleRecord* r : records) {
     const DetectorFindings& f = r->findings();
     auto [it, inserted] = cluster_index.try_emplace(r->item_id(), loops.size());
@@ -102,6 +102,12 @@ StageRow ComputeRow(const CellKey& key, const std::vector<const SampleRecord*>& 
     if (f.capped()) ++row.cap_hits;
     if (f.verdict().kind() == CAP_NO_LOOP) ++row.cap_no_loop;
     if (f.early_stopped()) ++row.early_stops;
+    if (f.think().opened()) {
+      ++row.think_opened;
+      if (!f.think().closed()) ++row.think_unclosed;
+      if (doom && f.segment() == THINK) ++row.think_doom_loops;
+      think_tokens += static_cast<double>(f.think().tokens());
+    }
     seq_rep_4 += f.ngram().seq_rep_4();
     new_tokens += NewTokens(*r);
     budget += Budget(*r);
@@ -138,6 +144,7 @@ StageRow ComputeRow(const CellKey& key, const std::vector<const SampleRecord*>& 
     row.mean_new_tokens = new_tokens / static_cast<double>(row.n);
   }
   row.wasted_token_share = budget > 0 ? wasted / budget : 0.0;
+  if (row.think_opened > 0) row.mean_think_tokens = think_tokens / static_cast<double>(row.think_opened);
   if (row.shadow_fired > 0) {
     row.escape_rate = Ratio(row.shadow_escaped, row.shadow_fired);
     const Interval eci = WilsonInterval(row.shadow_escaped, row.shadow_fired);

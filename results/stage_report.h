@@ -52,6 +52,11 @@ struct StageRow {
   int64_t shadow_fired = 0;
   int64_t shadow_escaped = 0;
   double escape_rate = 0, escape_ci_low = 0, escape_ci_high = 1;  // escaped / fired, Wilson 95%
+  // Reasoning segments (findings.think; a chat template may open it in the prompt).
+  int64_t think_opened = 0;     // samples with a think segment
+  int64_t think_unclosed = 0;   // ... never closed (the answer never came)
+  int64_t think_doom_loops = 0; // doom loops whose repeated tail lies in the think segment
+  double mean_think_tokens = 0; // over the samples with a think segment
 };
 
 // Change from one checkpoint to the next on the same prompts, paired on

@@ -22,6 +22,9 @@ ABSL_FLAG(std::string, tokenizer, "",
 ABSL_FLAG(std::string, dtype, "",
           "Weight matrix type f32, f16, bf16 or q8_0: generate and bench convert the weights on load "
           "(default: as stored); synth-model writes it (default f32).");
+ABSL_FLAG(std::string, kv_type, "f32",
+          "generate, bench: element type of the KV cache: f32 (exact), f16 or bf16 (half the memory traffic "
+          "per decode step at long contexts).");
 ABSL_FLAG(std::string, markdown, "", "Write a Markdown summary to this file.");
 ABSL_FLAG(std::string, html, "", "Write a self-contained HTML report to this file.");
 ABSL_FLAG(std::string, out, "", "Results folder.");
@@ -56,6 +59,15 @@ absl::StatusOr<std::optional<engine::DType>> LoadDTypeFlag() {
   absl::StatusOr<engine::DType> dtype = engine::ParseDType(text);
   if (!dtype.ok()) return absl::InvalidArgumentError(absl::StrCat("--dtype: ", dtype.status().message()));
   return std::optional<engine::DType>(*dtype);
+}
+
+absl::StatusOr<engine::DType> KvTypeFlag() {
+  const std::string text = absl::GetFlag(FLAGS_kv_type);
+  absl::StatusOr<engine::DType> kv = engine::ParseDType(text);
+  if (!kv.ok() || *kv == engine::DType::kQ8_0) {
+    return absl::InvalidArgumentError(absl::StrCat("--kv_type '", text, "' is not f32, f16 or bf16"));
+  }
+  return *kv;
 }
 
 std::string SharedDir() {

@@ -35,6 +35,7 @@ ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(std::string, tokenizer);
 ABSL_DECLARE_FLAG(std::string, dtype);
+ABSL_DECLARE_FLAG(std::string, kv_type);
 ABSL_DECLARE_FLAG(std::string, markdown);
 ABSL_DECLARE_FLAG(std::string, html);
 ABSL_DECLARE_FLAG(std::string, out);
@@ -48,6 +49,8 @@ namespace doomscope {
 std::string SharedDir();
 // --dtype for commands that load a model: nullopt when not given.
 absl::StatusOr<std::optional<engine::DType>> LoadDTypeFlag();
+// --kv_type: f32, f16 or bf16 (an error naming the flag otherwise).
+absl::StatusOr<engine::DType> KvTypeFlag();
 }  // namespace doomscope
 
 #endif  // DOOMSCOPE_RUNNERS_COMMON_FLAGS_H_

@@ -48,6 +48,7 @@ std::vector<std::string> BundledEngineBackend::InputFiles(const SuiteConfig& sui
   for (const CheckpointConfig& c : suite.checkpoint()) {
     if (!c.path().empty()) files.push_back(c.path());
     if (!c.tokenizer().empty()) files.push_back(c.tokenizer());
+    if (!c.chat_template().empty()) files.push_back(c.chat_template());
   }
   return files;
 }
@@ -59,7 +60,7 @@ absl::Status BundledEngineBackend::CheckSuite(const SuiteConfig& suite) const {
       // AUTO renders with a template where there is one: it must parse (the
       // error names its file and line) before anything is written.
       absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
-          CheckpointChatTemplates(c.path(), c.tokenizer());
+          CheckpointChatTemplates(c.path(), c.tokenizer(), c.chat_template());
       if (!templates.ok()) return templates.status();
       if (task.prompt_format() == PROMPT_FORMAT_CHAT && !templates->has_value()) {
         return absl::InvalidArgumentError(absl::StrCat("task \"", task.name(),
@@ -84,7 +85,7 @@ absl::Status BundledEngineBackend::LoadCheckpoint(const CheckpointConfig& checkp
   absl::StatusOr<engine::LoadedModel> loaded = engine::LoadModel(checkpoint.path(), options);
   if (!loaded.ok()) return loaded.status();
   absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
-      CheckpointChatTemplates(checkpoint.path(), checkpoint.tokenizer());
+      CheckpointChatTemplates(checkpoint.path(), checkpoint.tokenizer(), checkpoint.chat_template());
   if (!templates.ok()) return templates.status();
   model_ = std::make_unique<engine::LoadedModel>(std::move(*loaded));
   chat_templates_ = *std::move(templates);

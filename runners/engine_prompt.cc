@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "results/files/regular_file.h"
 
 namespace doomscope {
 namespace fs = std::filesystem;
@@ -64,10 +65,22 @@ absl::StatusOr<std::optional<engine::ModelChatTemplates>> TemplatesAt(const std:
 }  // namespace
 
 absl::StatusOr<std::optional<engine::ModelChatTemplates>> CheckpointChatTemplates(const std::string& model_path,
-                                                                                  const std::string& tokenizer_path) {
+                                                                                  const std::string& tokenizer_path,
+                                                                                  const std::string& template_file) {
   absl::StatusOr<std::optional<engine::ModelChatTemplates>> own = TemplatesAt(model_path);
-  if (!own.ok() || own->has_value() || tokenizer_path.empty()) return own;
-  return TemplatesAt(tokenizer_path);
+  if (own.ok() && !own->has_value() && !tokenizer_path.empty()) own = TemplatesAt(tokenizer_path);
+  if (template_file.empty() || !own.ok()) return own;
+  std::string source;
+  if (absl::Status s = ReadFileToString(template_file, &source); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("chat_template: ", s.message()));
+  }
+  absl::StatusOr<engine::ChatTemplate> parsed = engine::ChatTemplate::Parse(source, template_file);
+  if (!parsed.ok()) return parsed.status();
+  engine::ModelChatTemplates replaced = own->has_value() ? **std::move(own) : engine::ModelChatTemplates{};
+  if (replaced.path.empty()) replaced.path = template_file;
+  replaced.templates.clear();
+  replaced.templates.emplace_back("default", *std::move(parsed));
+  return std::optional<engine::ModelChatTemplates>(std::move(replaced));
 }
 
 engine::ChatRequest ToChatRequest(const benchmarks::Conversation& chat, std::optional<bool> enable_thinking) {

@@ -28,9 +28,10 @@ namespace doomscope {
 // tokenizer.chat_template; else those of `tokenizer_path` when it names an HF
 // folder or tokenizer_config.json. nullopt when neither has one (llama2.c
 // checkpoints never do); an error when a template exists but cannot be read or
-// parsed.
-absl::StatusOr<std::optional<engine::ModelChatTemplates>> CheckpointChatTemplates(const std::string& model_path,
-                                                                                  const std::string& tokenizer_path);
+// parsed. `template_file`, when given, is a Jinja file that replaces those
+// templates (the special tokens they name are kept).
+absl::StatusOr<std::optional<engine::ModelChatTemplates>> CheckpointChatTemplates(
+    const std::string& model_path, const std::string& tokenizer_path, const std::string& template_file = "");
 
 // The variables transformers' apply_chat_template passes for `chat`: messages
 // in the OpenAI shape ({role, content}, assistant `tool_calls` as

@@ -29,7 +29,7 @@ absl::StatusOr<PairPrompts> PairPrompts::ForRun(const RunManifest& manifest) {
       bool chat = task.prompt_format() == PROMPT_FORMAT_CHAT;
       if (!chat && !suite.backend().has_replay()) {
         absl::StatusOr<std::optional<engine::ModelChatTemplates>> templates =
-            CheckpointChatTemplates(c.path(), c.tokenizer());
+            CheckpointChatTemplates(c.path(), c.tokenizer(), c.chat_template());
         chat = templates.ok() && templates->has_value();
       }
       if (chat) out.chat_.insert({c.name(), task.name()});

@@ -23,6 +23,7 @@ absl::StatusOr<std::unique_ptr<StoredGenerationsBackend>> StoredGenerationsBacke
     gen.text = std::move(line.text);
     gen.tokens = std::move(line.tokens);
     gen.finish_reason = line.finish_reason;
+    gen.prompt = std::move(line.prompt);
     int rollout;
     const std::string base = Key(line.checkpoint, line.task, line.sampling, line.item_id, 0);
     if (line.rollout.has_value()) {
@@ -83,6 +84,7 @@ absl::Status StoredGenerationsBackend::Generate(std::vector<BackendRequest> requ
                                                        r.rollout));
     } else {
       result.text = gen->text;
+      result.prompt_text = gen->prompt;  // stored as the record's prompt; may open a think segment
       result.tokens = gen->tokens;
       result.finish_reason = gen->finish_reason;
     }

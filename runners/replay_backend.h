@@ -21,6 +21,7 @@ struct ReplayGeneration {
   std::string text;
   std::optional<std::vector<int32_t>> tokens;
   FinishReason finish_reason = FINISH_REASON_UNSPECIFIED;
+  std::string prompt;  // "" when the line has none
 };
 
 class StoredGenerationsBackend : public Backend {

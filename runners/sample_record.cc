@@ -15,6 +15,7 @@ namespace {
 DetectorFindings Findings(const RecordContext& context, const BackendResult& result) {
   SampleText sample;
   sample.text = result.text;
+  sample.prompt = result.prompt_text;  // a chat template may open the think segment in it
   if (result.tokens.has_value()) sample.tokens = std::span<const int32_t>(*result.tokens);
   sample.finish_reason = result.finish_reason;
   sample.max_new_tokens = result.max_new_tokens;

@@ -52,6 +52,7 @@ void ResolveAll(const std::string& base_dir, SuiteConfig* config) {
   for (CheckpointConfig& c : *config->mutable_checkpoint()) {
     if (!c.path().empty()) c.set_path(ResolvePath(base_dir, c.path()));
     if (!c.tokenizer().empty()) c.set_tokenizer(ResolvePath(base_dir, c.tokenizer()));
+    if (!c.chat_template().empty()) c.set_chat_template(ResolvePath(base_dir, c.chat_template()));
   }
   for (TaskConfig& t : *config->mutable_task()) {
     if (!t.prompts().empty()) t.set_prompts(ResolvePath(base_dir, t.prompts()));
@@ -200,6 +201,9 @@ absl::Status ValidateSuiteConfig(const SuiteConfig& config) {
     }
     if (!c.tokenizer().empty()) {
       if (absl::Status s = CheckFile(absl::StrCat(what, ": tokenizer"), c.tokenizer()); !s.ok()) return s;
+    }
+    if (!c.chat_template().empty()) {
+      if (absl::Status s = CheckFile(absl::StrCat(what, ": chat_template"), c.chat_template()); !s.ok()) return s;
     }
   }
   for (const TaskConfig& t : config.task()) {

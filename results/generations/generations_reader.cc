@@ -95,6 +95,11 @@ absl::Status ParseGeneration(json::Value line, const GenerationsOptions& options
     if (!value.ok()) return value.status();
     *name = *std::move(value);
   }
+  out->prompt.clear();
+  if (const json::Value* p = line.Find("prompt"); p != nullptr && !p->is_null()) {
+    if (!p->is_string()) return FieldError("prompt", "must be a string");
+    out->prompt = p->as_string();
+  }
   out->kept.clear();
   for (const std::string& key : options.keep_fields) {
     const json::Value* v = line.Find(key);

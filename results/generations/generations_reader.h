@@ -12,6 +12,9 @@
 //   detected_at           integer >= 0  optional: where a streaming stop fired
 //   rollout               integer >= 0  optional
 //   checkpoint, task, sampling  string (or integer)  optional suite names
+//   prompt                string        optional: the prompt as the model saw it
+//                                       (a rendered chat); a think segment its
+//                                       template left open starts the output in it
 //
 // Other fields are ignored, except those the caller asks to keep (detect's
 // group keys). Errors name "PATH:LINE: field 'F': ...".
@@ -45,6 +48,7 @@ struct Generation {
   int64_t detected_at = 0;           // 0: not given
   std::optional<int64_t> rollout;
   std::string checkpoint, task, sampling;  // "" when not given
+  std::string prompt;                      // "" when not given
   // Values of GenerationsOptions::keep_fields, in order: strings as they are,
   // other JSON values serialized, "" when absent.
   std::vector<std::string> kept;

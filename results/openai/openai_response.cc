@@ -31,6 +31,19 @@ absl::Status ReadText(const json::Value* v, const std::string& field, std::strin
   return absl::OkStatus();
 }
 
+// The reasoning a server split off the answer: reasoning_content
+// (llama-server, vLLM, DeepSeek) or reasoning (newer vLLM, OpenRouter).
+absl::Status ReadReasoning(const json::Value& message, const std::string& where, std::string* out) {
+  for (const char* name : {"reasoning_content", "reasoning"}) {
+    if (absl::Status s = ReadText(message.Find(name), absl::StrCat(where, ".", name), out); !s.ok()) return s;
+    if (!out->empty()) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+constexpr char kThinkOpen[] = "<think>\n";
+constexpr char kThinkClose[] = "\n</think>\n\n";
+
 // token_ids (vLLM, doomscope) or tokens (llama-server), appended to `*ids`.
 absl::Status ReadTokens(const json::Value& choice, const std::string& where,
                         std::optional<std::vector<int32_t>>* ids) {
@@ -111,15 +124,22 @@ absl::StatusOr<std::vector<Choice>> ParseChoices(const json::Value& answer) {
     if (!c.is_object()) return absl::InvalidArgumentError(absl::StrCat(where, " is not an object"));
     Choice choice;
     if (absl::Status s = ReadIndex(c, p, &choice.index); !s.ok()) return s;
+    if (absl::Status s = ReadFinish(c, where, &choice.finish_reason); !s.ok()) return s;
     if (const json::Value* m = c.Find("message"); m != nullptr && m->is_object()) {
-      if (absl::Status s = ReadText(m->Find("content"), where + ".message.content", &choice.text); !s.ok()) return s;
+      std::string reasoning, content;
+      if (absl::Status s = ReadReasoning(*m, where + ".message", &reasoning); !s.ok()) return s;
+      if (absl::Status s = ReadText(m->Find("content"), where + ".message.content", &content); !s.ok()) return s;
+      if (!reasoning.empty()) {
+        const bool closed = !content.empty() || choice.finish_reason != "length";
+        choice.text = absl::StrCat(kThinkOpen, reasoning, closed ? kThinkClose : "");
+      }
+      choice.text += content;
       if (const json::Value* t = m->Find("tool_calls"); t != nullptr && t->is_array() && !t->as_array().empty()) {
         choice.tool_calls = *t;
       }
     } else if (absl::Status s = ReadText(c.Find("text"), where + ".text", &choice.text); !s.ok()) {
       return s;
     }
-    if (absl::Status s = ReadFinish(c, where, &choice.finish_reason); !s.ok()) return s;
     if (absl::Status s = ReadTokens(c, where, &choice.token_ids); !s.ok()) return s;
     choices.push_back(std::move(choice));
   }
@@ -158,7 +178,19 @@ absl::Status StreamedChoices::Add(const json::Value& chunk, std::string* delta_t
     Choice& choice = at(index);
     std::string text;
     if (const json::Value* d = c.Find("delta"); d != nullptr && d->is_object()) {
-      if (absl::Status s = ReadText(d->Find("content"), where + ".delta.content", &text); !s.ok()) return s;
+      std::string reasoning, content;
+      if (absl::Status s = ReadReasoning(*d, where + ".delta", &reasoning); !s.ok()) return s;
+      if (absl::Status s = ReadText(d->Find("content"), where + ".delta.content", &content); !s.ok()) return s;
+      if (!reasoning.empty()) {
+        if (!choice.in_reasoning) text = kThinkOpen;
+        choice.in_reasoning = true;
+        text += reasoning;
+      }
+      if (!content.empty() && choice.in_reasoning) {
+        text += kThinkClose;
+        choice.in_reasoning = false;
+      }
+      text += content;
       if (const json::Value* t = d->Find("tool_calls"); t != nullptr && t->is_array()) {
         for (size_t k = 0; k < t->as_array().size(); ++k) {
           if (t->as_array()[k].is_object()) MergeToolCall(t->as_array()[k], k, &choice.tool_calls);
@@ -167,8 +199,13 @@ absl::Status StreamedChoices::Add(const json::Value& chunk, std::string* delta_t
     } else if (absl::Status s = ReadText(c.Find("text"), where + ".text", &text); !s.ok()) {
       return s;
     }
-    choice.text += text;
     if (absl::Status s = ReadFinish(c, where, &choice.finish_reason); !s.ok()) return s;
+    // Reasoning that ended the choice without an answer is closed unless the budget ran out.
+    if (choice.in_reasoning && !choice.finish_reason.empty() && choice.finish_reason != "length") {
+      text += kThinkClose;
+      choice.in_reasoning = false;
+    }
+    choice.text += text;
     if (absl::Status s = ReadTokens(c, where, &choice.token_ids); !s.ok()) return s;
     if (!text.empty() && delta_text != nullptr) {
       *delta_text = std::move(text);

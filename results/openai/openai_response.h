@@ -10,6 +10,13 @@
 //                                                     pieces, joined by index)
 //   .text                                            (completions)
 //   .token_ids (vLLM, doomscope) or .tokens (llama-server): generated ids
+//   .message.reasoning_content / .message.reasoning  (and .delta.*): the
+//       reasoning a server's parser split off (llama-server, vLLM with a
+//       reasoning parser, DeepSeek's API). It is put back in the text as
+//       "<think>\n" + reasoning + "\n</think>\n\n" + content, the closing tag
+//       only once the answer started or the choice ended for another reason
+//       than length, so the detectors see loops inside reasoning as they do
+//       for the bundled engine, and scorers skip it as a think segment.
 #ifndef DOOMSCOPE_RESULTS_OPENAI_OPENAI_RESPONSE_H_
 #define DOOMSCOPE_RESULTS_OPENAI_OPENAI_RESPONSE_H_
 
@@ -26,12 +33,14 @@ namespace doomscope::openai {
 
 struct Choice {
   int index = 0;
-  std::string text;           // message.content, or text
+  std::string text;           // message.content (after any reasoning, see above), or text
   std::string finish_reason;  // as the server wrote it ("stop", "length", "loop", "tool_calls"); "" if none
   // Generated token ids, when the server returned them.
   std::optional<std::vector<int32_t>> token_ids;
   // Chat: the tool calls as an array of {id, type, function: {name, arguments}}; null when none.
   json::Value tool_calls;
+  // Streamed: reasoning deltas came and no answer delta yet (the think tag is open).
+  bool in_reasoning = false;
 };
 
 // The choices of a whole answer, ordered by index. Errors name the field.

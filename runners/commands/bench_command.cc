@@ -212,6 +212,7 @@ json::Value ToJson(const std::string& model_path, engine::Isa isa, engine::DType
   json::Value v = MachineJson(machines.front());
   v.Set("model", model_path);
   v.Set("dtype", engine::DTypeName(dtype));
+  v.Set("kv_type", absl::GetFlag(FLAGS_kv_type));
   v.Set("isa", engine::IsaName(isa));
   v.Set("weight_bytes", static_cast<int64_t>(weight_bytes));
   v.Set("prompt_tokens", s.prompt_tokens);
@@ -251,6 +252,8 @@ int RunBench(const std::vector<std::string>& args) {
   absl::StatusOr<engine::ModelWeights> weights = engine::LoadModelWeights(model_path, *load_dtype);
   if (!weights.ok()) return Fail(kExitBadInput, std::string(weights.status().message()));
   const engine::DType dtype = weights->layers[0].w_gate.dtype;
+  absl::StatusOr<engine::DType> kv_type = KvTypeFlag();
+  if (!kv_type.ok()) return Fail(kExitBadInput, std::string(kv_type.status().message()));
   engine::Rng rng(12345);
   engine::Isa isa = engine::Isa::kScalar;
   double weight_bytes = 0;
@@ -260,6 +263,7 @@ int RunBench(const std::vector<std::string>& args) {
     engine::GeneratorOptions options;
     options.max_batch = *std::max_element(s.batches.begin(), s.batches.end());
     options.threads = threads;
+    options.kv_dtype = *kv_type;
     absl::StatusOr<std::unique_ptr<engine::Generator>> gen = engine::Generator::Create(*weights, {}, options);
     if (!gen.ok()) return Fail(kExitBadInput, std::string(gen.status().message()));
     engine::Generator& g = **gen;
@@ -280,9 +284,10 @@ int RunBench(const std::vector<std::string>& args) {
     engine::ReadBandwidthProbe probe(k, threads, probe_bytes);
     if (!s.json) {
       if (machines.empty()) {
-        std::printf("model %s: %s weights %.1f MB per decode step, context %d, isa %s; prefill: %d-token prompts; "
-                    "decode: %d tokens from a 1-token prompt; best of %d runs\n",
-                    model_path.c_str(), engine::DTypeName(dtype), weight_bytes / 1e6, g.max_context(),
+        std::printf("model %s: %s weights %.1f MB per decode step, %s KV cache, context %d, isa %s; prefill: "
+                    "%d-token prompts; decode: %d tokens from a 1-token prompt; best of %d runs\n",
+                    model_path.c_str(), engine::DTypeName(dtype), weight_bytes / 1e6, engine::DTypeName(*kv_type),
+                    g.max_context(),
                     engine::IsaName(model.isa()), std::min(s.prompt_tokens, g.max_context() - 1),
                     std::min(s.gen_tokens, g.max_context() - 1), s.repeat);
       }
@@ -319,9 +324,9 @@ Command BenchCommand() {
   return Command{
       .name = "bench",
       .summary = "Engine speed per thread count and batch size, as shares of the machine's measured rooflines",
-      .usage = "doomscope bench --model PATH [--dtype f32|f16|bf16|q8_0] [--batch 1,8,32,64] [--threads 1,2,4] "
+      .usage = "doomscope bench --model PATH [--dtype f32|f16|bf16|q8_0] [--kv_type f32|f16|bf16] [--batch 1,8,32,64] [--threads 1,2,4] "
                "[--prompt-tokens 512] [--gen-tokens 128] [--repeat 3] [--json]",
-      .flags = {"model", "dtype", "batch", "threads", "prompt_tokens", "gen_tokens", "repeat", "json"},
+      .flags = {"model", "dtype", "kv_type", "batch", "threads", "prompt_tokens", "gen_tokens", "repeat", "json"},
       .run = RunBench,
   };
 }

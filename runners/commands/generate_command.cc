@@ -33,9 +33,6 @@ ABSL_FLAG(double, repetition_penalty, 1.0,
 ABSL_FLAG(std::string, batch, "",
           "generate: sequences decoded at once (default 32); bench: comma-separated batch sizes "
           "(default 1,8,32,64).");
-ABSL_FLAG(std::string, kv_type, "f32",
-          "generate: element type of the KV cache: f32 (exact), f16 or bf16 (half the memory traffic per "
-          "decode step at long contexts).");
 
 namespace doomscope {
 namespace {
@@ -131,10 +128,8 @@ int RunGenerate(const std::vector<std::string>& args) {
     return Fail(kExitBadInput, absl::StrCat("--batch '", b, "' is not a positive integer"));
   }
   if (absl::GetFlag(FLAGS_threads) < 0) return Fail(kExitBadInput, "--threads must be >= 0");
-  absl::StatusOr<engine::DType> kv_type = engine::ParseDType(absl::GetFlag(FLAGS_kv_type));
-  if (!kv_type.ok() || *kv_type == engine::DType::kQ8_0) {
-    return Fail(kExitBadInput, absl::StrCat("--kv_type '", absl::GetFlag(FLAGS_kv_type), "' is not f32, f16 or bf16"));
-  }
+  absl::StatusOr<engine::DType> kv_type = KvTypeFlag();
+  if (!kv_type.ok()) return Fail(kExitBadInput, std::string(kv_type.status().message()));
   engine::SamplingParams sampling;
   sampling.temperature = static_cast<float>(absl::GetFlag(FLAGS_temperature));
   sampling.top_p = static_cast<float>(absl::GetFlag(FLAGS_top_p));

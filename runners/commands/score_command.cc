@@ -125,6 +125,7 @@ int RunScore(const std::vector<std::string>& args) {
     seen[it->second] = true;
     SampleText sample;
     sample.text = g->text;
+    sample.prompt = g->prompt;
     if (g->tokens) sample.tokens = std::span<const int32_t>(*g->tokens);
     sample.finish_reason = g->finish_reason;
     sample.max_new_tokens = g->max_new_tokens;

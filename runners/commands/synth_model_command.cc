@@ -4,6 +4,7 @@
 // at realistic sizes and format tests without downloads.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ ABSL_FLAG(std::string, shape, "",
           "Shape to imitate: llama: stories260K, stories15M, stories110M, smollm2-135m, smollm2-360m, "
           "tinyllama-1.1b, llama3.2-1b, llama3-tiny; qwen3: qwen3-0.6b, qwen3-tiny; lfm2: lfm2-350m, "
           "lfm2-1.2b, lfm2-tiny; qwen35: qwen3.5-0.8b, qwen35-tiny.");
+ABSL_FLAG(int, vocab_size, 0,
+          "synth-model: the vocabulary size instead of the shape's (>= 300), e.g. to pair a small shape with a "
+          "real tokenizer given to the suite or to generate --tokenizer (0: the shape's).");
 ABSL_FLAG(std::string, format, "gguf",
           "synth-model: gguf (one file) or hf (a Hugging Face folder: model.safetensors, config.json, "
           "generation_config.json, tokenizer.json; f32, f16 or bf16).");
@@ -48,6 +52,13 @@ int RunSynthModel(const std::vector<std::string>& args) {
   if (!config.ok()) {
     std::fprintf(stderr, "doomscope synth-model: --shape: %s\n", std::string(config.status().message()).c_str());
     return kExitBadInput;
+  }
+  if (const int vocab = absl::GetFlag(FLAGS_vocab_size); vocab != 0) {
+    if (vocab < 300) {
+      std::fprintf(stderr, "doomscope synth-model: --vocab_size %d: synthetic models need at least 300 tokens\n", vocab);
+      return kExitBadInput;
+    }
+    config->vocab_size = vocab;
   }
   const char* shape_arch = engine::ArchitectureName(config->arch);
   if (!arch.empty() && arch != shape_arch) {
@@ -81,6 +92,15 @@ int RunSynthModel(const std::vector<std::string>& args) {
                 shape.c_str(), engine::DTypeName(*dtype), static_cast<unsigned long long>(seed), seconds);
     return kExitOk;
   }
+  if (const std::filesystem::path parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);  // as --format hf creates its folder
+    if (ec) {
+      std::fprintf(stderr, "doomscope synth-model: %s: cannot create the folder: %s\n", parent.c_str(),
+                   ec.message().c_str());
+      return kExitFailure;
+    }
+  }
   absl::StatusOr<engine::GgufWriter> writer = engine::SynthModelWriter(*config, *dtype, seed, shape);
   absl::Status s = writer.ok() ? writer->WriteFile(out) : writer.status();
   if (!s.ok()) {
@@ -100,11 +120,11 @@ Command SynthModelCommand() {
   return Command{
       .name = "synth-model",
       .summary = "Write a deterministic random-weight GGUF with a real model's shape (for benchmarks)",
-      .usage = "doomscope synth-model [--arch llama|qwen3|lfm2|qwen35] --shape NAME --dtype f32|f16|bf16|q8_0 "
+      .usage = "doomscope synth-model [--arch llama|qwen3|lfm2|qwen35] --shape NAME [--vocab_size N] --dtype f32|f16|bf16|q8_0 "
                "--seed S --out FILE.gguf\n"
                "       doomscope synth-model --format hf --shape NAME [--dtype f32|f16|bf16] [--tokenizer "
                "tokenizer.json] --seed S --out DIR",
-      .flags = {"arch", "shape", "dtype", "format", "tokenizer", "seed", "out"},
+      .flags = {"arch", "shape", "vocab_size", "dtype", "format", "tokenizer", "seed", "out"},
       .run = RunSynthModel,
   };
 }

@@ -230,6 +230,40 @@ TEST_F(AdversarialTest, Case09LoopInsideAnUnclosedThink) {
   EXPECT_EQ(Token(answered, LENGTH).segment(), ANSWER);
 }
 
+// Qwen3.5's chat template ends the generation prompt with "<think>\n": the
+// output has no open tag, yet it is reasoning until "</think>".
+TEST_F(AdversarialTest, Case09bThinkOpenedByThePrompt) {
+  const std::string opened_prompt = "<|im_start|>user\nHow many?<|im_end|>\n<|im_start|>assistant\n<think>\n";
+  const std::string closed_prompt = "<|im_start|>assistant\n<think>\n\n</think>\n\n";  // thinking off
+  const std::string looping = Prose(300, 9) + "!" + Repeat(" Let me recount the apples.", 200);
+  const std::string answered = Prose(100, 9) + "</think>" + Repeat(" The answer is 12.", 100);
+  auto analyze = [&](const std::string& prompt, const std::string& text) {
+    SampleText s;
+    s.text = text;
+    s.finish_reason = LENGTH;
+    s.prompt = prompt;
+    return AnalyzeSample(s, config_);
+  };
+  const DetectorFindings in_think = analyze(opened_prompt, looping);
+  EXPECT_TRUE(in_think.think().opened());
+  EXPECT_FALSE(in_think.think().closed());
+  EXPECT_EQ(in_think.segment(), THINK);
+  EXPECT_GT(in_think.think().tokens(), static_cast<int64_t>(looping.size()) * 9 / 10);  // all of it (code points)
+  const DetectorFindings in_answer = analyze(opened_prompt, answered);
+  EXPECT_TRUE(in_answer.think().closed());
+  EXPECT_EQ(in_answer.segment(), ANSWER);
+  // Thinking off, or no prompt: the output is not in a think segment.
+  for (const std::string& prompt : {closed_prompt, std::string()}) {
+    const DetectorFindings plain = analyze(prompt, looping);
+    EXPECT_FALSE(plain.think().opened()) << prompt;
+    EXPECT_EQ(plain.segment(), FULL) << prompt;
+  }
+  // A sample that never closes the think the prompt opened, without a loop, is
+  // an unclosed think.
+  const DetectorFindings unclosed = analyze(opened_prompt, Prose(400, 3));
+  EXPECT_EQ(unclosed.verdict().kind(), UNCLOSED_THINK);
+}
+
 TEST_F(AdversarialTest, Case10IdenticalToolCallsFiveTimes) {
   // Five identical calls (key order and spacing vary: canonical JSON is
   // equal), each after a different remark, so no exact tail repeats.

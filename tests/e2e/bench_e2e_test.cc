@@ -23,6 +23,7 @@ TEST(BenchE2eTest, ThreadListGivesARowPerThreadCountAndBatch) {
   absl::StatusOr<json::Value> v = json::Parse(r.out);
   ASSERT_TRUE(v.ok()) << v.status() << "\n" << r.out;
   EXPECT_EQ(v->Find("peak_instruction")->as_string(), "fp32 FMA");  // F32 weights
+  EXPECT_EQ(v->Find("kv_type")->as_string(), "f32");
   const json::Array& machines = v->Find("machines")->as_array();
   ASSERT_EQ(machines.size(), 2u);
   EXPECT_EQ(machines[1].Find("threads")->as_int(), 2);
@@ -50,6 +51,14 @@ TEST(BenchE2eTest, RefusesBadThreadListsAndRepeats) {
   r = RunDoomscope(absl::StrCat("bench --model ", Stories(), " --repeat 0"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--repeat"), std::string::npos) << r.err;
+  r = RunDoomscope(absl::StrCat("bench --model ", Stories(), " --kv_type q8_0"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--kv_type 'q8_0' is not f32, f16 or bf16"), std::string::npos) << r.err;
+  // The KV cache's type is the one asked for.
+  r = RunDoomscope(absl::StrCat("bench --model ", Stories(),
+                                " --batch 1 --prompt-tokens 8 --gen-tokens 4 --threads 1 --repeat 1 --kv_type bf16"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("BF16 KV cache"), std::string::npos) << r.out;
   // A list is for bench: commands that run one thread count refuse it.
   r = RunDoomscope(absl::StrCat("generate --model ", Stories(), " --tokenizer ",
                                 SharedPath("models/stories260K/tok512.bin"), " --prompt hi --threads 1,2"));

@@ -7,11 +7,15 @@
 //    WNUT-17, BFCL): every stored prompt is what `doomscope render-template`
 //    (checked against transformers.js by its own tests) renders for the
 //    item's conversation in transformers' message shape.
+//  - examples/qwen35-thinking.textproto: GSM8K with thinking on over synth
+//    Qwen3.5 checkpoints whose template opens the think segment in the prompt;
+//    the detectors place the outputs in it and the report says so.
 #include <map>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "benchmarks/load_items.h"
 #include "benchmarks/registry.h"
@@ -211,6 +215,50 @@ TEST(ChatSuiteE2eTest, ChatFormatOnACheckpointWithoutATemplateIsBadInput) {
   testing::CommandResult r = testing::RunDoomscope(absl::StrCat("run --suite ", suite_path, " --out ", dir, "/run"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("has no chat template"));
+}
+
+// The example suite as written, with its model paths pointed at `dir`.
+TEST(ChatSuiteE2eTest, Qwen35ThinkingExampleSeesTheThinkSegmentTheTemplateOpens) {
+  const std::string dir = testing::MakeTempDir("qwen35-think");
+  std::string root = __FILE__;  // CMake compiles tests by absolute path
+  root = root.substr(0, root.rfind("/tests/e2e/"));
+  for (const char* stage : {"pretrain", "sft"}) {
+    testing::CommandResult w = testing::RunDoomscope(
+        absl::StrCat("synth-model --arch qwen35 --shape qwen35-tiny --vocab_size 151669 --dtype bf16 --seed ",
+                     stage[0] == 'p' ? 1 : 2, " --out ", dir, "/models/", stage, ".gguf"));
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+  }
+  const std::string shared = testing::SharedPath("");
+  const std::string suite_path = dir + "/qwen35-thinking.textproto";
+  testing::WriteFile(suite_path, absl::StrReplaceAll(testing::ReadFile(root + "/examples/qwen35-thinking.textproto"),
+                                                     {{"../../shared/", shared},
+                                                      {"../out/qwen35-thinking/", dir + "/models/"},
+                                                      {"templates/", root + "/examples/templates/"}}));
+  testing::CommandResult r = testing::RunDoomscope(absl::StrCat("run --suite ", suite_path, " --out ", dir, "/run"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("reasoning: 8 of 8 in a think segment, 8 never closed it"));
+
+  absl::StatusOr<results::RunContents> run = results::LoadRunDir(dir + "/run");
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_EQ(run->records.size(), 48u);  // 2 checkpoints x 8 items x (greedy + 2 at T=1)
+  int greedy_loops_in_think = 0;
+  for (const SampleRecord& rec : run->records) {
+    EXPECT_TRUE(absl::EndsWith(rec.prompt(), "<|im_end|>\n<|im_start|>assistant\n<think>\n")) << rec.sample_id();
+    // Random weights never write "</think>": every output is reasoning, unclosed.
+    EXPECT_TRUE(rec.findings().think().opened()) << rec.sample_id();
+    EXPECT_FALSE(rec.findings().think().closed()) << rec.sample_id();
+    EXPECT_EQ(rec.findings().think().tokens(), rec.tokens_size()) << rec.sample_id();
+    if (rec.sampling() == "greedy" && rec.findings().verdict().doom_loop()) {
+      EXPECT_EQ(rec.findings().segment(), THINK) << rec.sample_id();
+      ++greedy_loops_in_think;
+    }
+    if (!rec.findings().verdict().doom_loop()) {
+      EXPECT_EQ(rec.findings().verdict().kind(), UNCLOSED_THINK) << rec.sample_id();
+    }
+  }
+  EXPECT_GT(greedy_loops_in_think, 0);  // greedy decoding of random weights falls into loops
+  const std::string summary = testing::ReadFile(dir + "/run/summary.json");
+  EXPECT_THAT(summary, HasSubstr("\"think_unclosed\""));
 }
 
 }  // namespace

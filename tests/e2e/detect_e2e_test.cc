@@ -103,6 +103,30 @@ TEST(DetectE2eTest, FindingsCarryTheFullRecord) {
   EXPECT_EQ(f->Find("ngram")->Find("unique_n")->as_array().size(), 4u);
 }
 
+// Generations of a model whose chat template opens "<think>" in the prompt
+// (Qwen3.5): with the line's `prompt`, the loop is placed in the think segment.
+TEST(DetectE2eTest, APromptThatOpensThinkPutsTheOutputInIt) {
+  const std::string dir = MakeTempDir("detect-think");
+  const std::string in = dir + "/gen.jsonl", out = dir + "/out.jsonl";
+  WriteFile(in, absl::StrCat(R"({"id": "a", "prompt": "<|im_start|>assistant\n<think>\n", "text": ")", LoopText(),
+                             R"(", "finish_reason": "length"})", "\n", R"({"id": "b", "text": ")", LoopText(),
+                             R"(", "finish_reason": "length"})", "\n", R"({"id": "c", "prompt": 3, "text": "x"})",
+                             "\n"));
+  const auto bad = RunDoomscope(absl::StrCat("detect --input ", in, " --output ", out));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(":3: field 'prompt' must be a string"), std::string::npos) << bad.err;
+  const auto r = RunDoomscope(absl::StrCat("detect --input ", in, " --output ", out, " --skip-invalid"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<json::Value> lines = ReadLines(out);
+  ASSERT_EQ(lines.size(), 2u);
+  const json::Value* think = lines[0].Find("findings")->Find("think");
+  ASSERT_NE(think, nullptr);
+  EXPECT_TRUE(think->Find("opened")->as_bool());
+  EXPECT_EQ(lines[0].Find("findings")->Find("segment")->as_string(), "think");
+  const json::Value* plain = lines[1].Find("findings")->Find("think");
+  EXPECT_TRUE(plain == nullptr || plain->Find("opened") == nullptr || !plain->Find("opened")->as_bool());
+}
+
 TEST(DetectE2eTest, MalformedLineFailsAndLeavesTheOutputUntouched) {
   const std::string dir = MakeTempDir("detect");
   const std::string in = dir + "/gen.jsonl", out = dir + "/out.jsonl";

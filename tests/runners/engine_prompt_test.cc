@@ -62,6 +62,32 @@ TEST(EnginePromptTest, FindsTheChatTemplatesACheckpointCarries) {
   EXPECT_NE(std::string(broken.status().message()).find("chat_template.jinja"), std::string::npos) << broken.status();
 }
 
+// checkpoint { chat_template: FILE }: the file replaces the checkpoint's
+// templates, or gives one to a checkpoint without any; the special tokens stay.
+TEST(EnginePromptTest, AChatTemplateFileReplacesTheCheckpointsOwn) {
+  const std::string dir = testing::MakeTempDir("tmpl-file");
+  testing::WriteFile(dir + "/mine.jinja", "M{{ bos_token }}");
+  const std::string hf = testing::MakeTempDir("hf-own");
+  testing::WriteFile(hf + "/tokenizer_config.json", R"({"chat_template": "OWN", "bos_token": "<s>"})");
+  auto replaced = CheckpointChatTemplates(hf, "", dir + "/mine.jinja");
+  ASSERT_TRUE(replaced.ok() && replaced->has_value()) << replaced.status();
+  EXPECT_EQ(TemplateSource(replaced), "M{{ bos_token }}");
+  ASSERT_EQ((*replaced)->templates.size(), 1u);
+  ASSERT_NE((*replaced)->SpecialToken("bos_token"), nullptr);
+  EXPECT_EQ(*(*replaced)->SpecialToken("bos_token"), "<s>");
+  EXPECT_EQ(TemplateSource(CheckpointChatTemplates(SharedPath("models/stories260K/stories260K.gguf"), "",
+                                                   dir + "/mine.jinja")),
+            "M{{ bos_token }}");
+  // A missing or broken file is an error naming it.
+  auto missing = CheckpointChatTemplates(hf, "", dir + "/absent.jinja");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(std::string(missing.status().message()).find("absent.jinja"), std::string::npos) << missing.status();
+  testing::WriteFile(dir + "/broken.jinja", "{% if x %}");
+  auto broken = CheckpointChatTemplates(hf, "", dir + "/broken.jinja");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(std::string(broken.status().message()).find("broken.jinja"), std::string::npos) << broken.status();
+}
+
 // The synthetic SentencePiece vocabulary of synth-model GGUFs: <s> and </s>
 // are control tokens a rendered template writes as text.
 class RenderTest : public ::testing::Test {

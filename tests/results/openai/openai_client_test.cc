@@ -330,6 +330,44 @@ TEST(OpenAiResponseTest, StreamedToolCallArgumentsAreJoined) {
   EXPECT_EQ(call.Find("function")->Find("arguments")->as_string(), "{\"a\":1}");
 }
 
+// Servers with a reasoning parser (llama-server, vLLM --reasoning-parser,
+// DeepSeek) split the reasoning off; it comes back in a think segment, closed
+// once the answer starts or the choice ends other than by length.
+TEST(OpenAiResponseTest, ReasoningComesBackAsAThinkSegment) {
+  auto parse = [](const char* text) {
+    absl::StatusOr<std::vector<Choice>> c = ParseChoices(*json::Parse(text));
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() && !c->empty() ? (*c)[0].text : std::string("<error>");
+  };
+  EXPECT_EQ(parse(R"({"choices":[{"message":{"reasoning_content":"r","content":"a"},"finish_reason":"stop"}]})"),
+            "<think>\nr\n</think>\n\na");
+  EXPECT_EQ(parse(R"({"choices":[{"message":{"reasoning":"r r","content":null},"finish_reason":"length"}]})"),
+            "<think>\nr r");  // the budget ran out inside the reasoning: unclosed
+  EXPECT_EQ(parse(R"({"choices":[{"message":{"reasoning_content":"r","content":""},"finish_reason":"stop"}]})"),
+            "<think>\nr\n</think>\n\n");
+  EXPECT_EQ(parse(R"({"choices":[{"message":{"reasoning_content":"","content":"a"},"finish_reason":"stop"}]})"), "a");
+  EXPECT_FALSE(ParseChoices(*json::Parse(R"({"choices":[{"message":{"reasoning_content":3}}]})")).ok());
+
+  // Streamed: the deltas the early-stop detector sees add up to the same text.
+  for (const auto& [last, want] : {std::pair{R"({"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]})",
+                                             "<think>\nr1r2\n</think>\n\na"},
+                                   std::pair{R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]})",
+                                             "<think>\nr1r2"},
+                                   std::pair{R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+                                             "<think>\nr1r2\n</think>\n\n"}}) {
+    StreamedChoices folded;
+    std::string deltas;
+    for (const char* chunk : {R"({"choices":[{"index":0,"delta":{"reasoning_content":"r1"}}]})",
+                              R"({"choices":[{"index":0,"delta":{"reasoning_content":"r2"}}]})", last}) {
+      std::string delta;
+      ASSERT_TRUE(folded.Add(*json::Parse(chunk), &delta).ok());
+      deltas += delta;
+    }
+    EXPECT_EQ(folded.choices()[0].text, want);
+    EXPECT_EQ(deltas, want);
+  }
+}
+
 TEST(OpenAiClientTest, ApiKeyFromEnv) {
   EXPECT_EQ(*ApiKeyFromEnv(""), "");
   ::unsetenv("DOOMSCOPE_TEST_NO_SUCH_KEY");
