@@ -69,22 +69,11 @@ absl::Status WriteQwen3Config(const ModelConfig& c, nlohmann::ordered_json* json
 // from layer_types or full_attn_idxs, the conv width, and the FFN width after
 // Liquid's auto-adjust (checked against the tensors' shapes by the loader).
 absl::Status ReadLfm2LayerKinds(const HfConfigJson& json, ModelConfig* c) {
+  constexpr HfLayerType kTypes[] = {{"conv", LayerKind::kShortConv}, {"full_attention", LayerKind::kAttention}};
+  bool listed = false;
+  if (absl::Status s = ReadLayerTypes(json, kTypes, c, &listed); !s.ok() || listed) return s;
   c->layer_kinds.assign(c->n_layers, LayerKind::kShortConv);
   std::string_view key;
-  if (const nlohmann::json* types = json.Find({"layer_types"}, &key)) {
-    if (!types->is_array() || static_cast<int>(types->size()) != c->n_layers) {
-      return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
-    }
-    for (int l = 0; l < c->n_layers; ++l) {
-      const nlohmann::json& t = (*types)[l];
-      if (t == "full_attention") {
-        c->layer_kinds[l] = LayerKind::kAttention;
-      } else if (t != "conv") {
-        return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (conv and full_attention are supported)"));
-      }
-    }
-    return absl::OkStatus();
-  }
   const nlohmann::json* idxs = json.Find({"full_attn_idxs"}, &key);
   if (idxs == nullptr) return json.Error("layer_types", "is missing, and so is full_attn_idxs: which layers attend?");
   if (!idxs->is_array()) return json.Error(key, "must be a list of layer indices");
@@ -339,6 +328,32 @@ bool HfLayerHolds(const HfLayerTensor& t, const ModelConfig& c, int layer) {
 int64_t RotateHalfRowOf(int64_t adjacent_row, int head_dim) {
   const int64_t head = adjacent_row / head_dim, r = adjacent_row % head_dim;
   return head * head_dim + (r % 2) * (head_dim / 2) + r / 2;
+}
+
+absl::Status ReadLayerTypes(const HfConfigJson& json, std::span<const HfLayerType> types, ModelConfig* c,
+                            bool* listed) {
+  std::string_view key;
+  const nlohmann::json* list = json.Find({"layer_types"}, &key);
+  *listed = list != nullptr;
+  if (list == nullptr) return absl::OkStatus();
+  if (!list->is_array() || static_cast<int>(list->size()) != c->n_layers) {
+    return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
+  }
+  c->layer_kinds.clear();
+  for (int l = 0; l < c->n_layers; ++l) {
+    const nlohmann::json& t = (*list)[l];
+    const std::string name = t.is_string() ? t.get<std::string>() : std::string();
+    for (const HfLayerType& type : types) {
+      if (name == type.name) c->layer_kinds.push_back(type.kind);
+    }
+    if (static_cast<int>(c->layer_kinds.size()) != l + 1) {
+      std::string supported;
+      for (const HfLayerType& type : types)
+        absl::StrAppend(&supported, supported.empty() ? "" : " and ", std::string(type.name));
+      return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (", supported, " are supported)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ReadLlamaLikeShape(const HfConfigJson& json, const LlamaLikeDefaults& defaults, ModelConfig* c) {

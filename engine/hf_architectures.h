@@ -149,12 +149,20 @@ std::string HfArchitectureNames();
 // adjacent row r from stored row RotateHalfRowOf(r); writing does the inverse.
 int64_t RotateHalfRowOf(int64_t adjacent_row, int head_dim);
 
+// layer_types, when config.json has it (*listed): one name per layer, each
+// one of `types`, into c->layer_kinds; another name or count is an error.
+struct HfLayerType {
+  std::string_view name;  // "full_attention"
+  LayerKind kind;
+};
+absl::Status ReadLayerTypes(const HfConfigJson& json, std::span<const HfLayerType> types, ModelConfig* c, bool* listed);
+
 // The llama-family config.json fields (hidden_size, heads, head_dim, vocab,
 // eps, rope_theta, tied embeddings, activation, no biases) with each
 // architecture's defaults, RoPE's options aside.
 struct LlamaLikeDefaults {
   bool tie_word_embeddings = false;
-  std::optional<int> head_dim;  // none: hidden_size / num_attention_heads
+  std::optional<int> head_dim = std::nullopt;  // none: hidden_size / num_attention_heads
   int max_position_embeddings = 2048;
 };
 absl::Status ReadLlamaLikeShape(const HfConfigJson& json, const LlamaLikeDefaults& defaults, ModelConfig* c);

@@ -16,26 +16,13 @@ constexpr std::string_view kFullAttention = "full_attention";
 // Layer kinds: layer_types, else every full_attention_interval-th layer is
 // full attention (Qwen3_5TextConfig.__post_init__, default 4).
 absl::Status ReadLayerKinds(const HfConfigJson& json, ModelConfig* c) {
-  c->layer_kinds.assign(c->n_layers, LayerKind::kGatedDelta);
-  std::string_view key;
-  if (const nlohmann::json* types = json.Find({"layer_types"}, &key)) {
-    if (!types->is_array() || static_cast<int>(types->size()) != c->n_layers) {
-      return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
-    }
-    for (int l = 0; l < c->n_layers; ++l) {
-      const nlohmann::json& t = (*types)[l];
-      const std::string kind = t.is_string() ? t.get<std::string>() : std::string();
-      if (kind == kFullAttention) {
-        c->layer_kinds[l] = LayerKind::kAttention;
-      } else if (kind != kLinearAttention) {
-        return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (", std::string(kLinearAttention), " and ",
-                                            std::string(kFullAttention), " are supported)"));
-      }
-    }
-    return absl::OkStatus();
-  }
+  constexpr HfLayerType kTypes[] = {{kLinearAttention, LayerKind::kGatedDelta},
+                                    {kFullAttention, LayerKind::kAttention}};
+  bool listed = false;
+  if (absl::Status s = ReadLayerTypes(json, kTypes, c, &listed); !s.ok() || listed) return s;
   int interval = 0;
   if (absl::Status s = json.Int({"full_attention_interval"}, 1, kHfMaxLayers, 4, &interval); !s.ok()) return s;
+  c->layer_kinds.assign(c->n_layers, LayerKind::kGatedDelta);
   for (int l = 0; l < c->n_layers; ++l) {
     if ((l + 1) % interval == 0) c->layer_kinds[l] = LayerKind::kAttention;
   }

@@ -44,23 +44,9 @@ using testing::WriteTensors;
 
 constexpr const char* kShape = "qwen35-tiny";  // Hk 2, Hv 4, dk = dv = 16, attention at layers 3 and 7
 
-struct Pair {
-  ModelWeights gguf, hf;
-  std::string hf_dir;
-};
+using Pair = testing::SynthGgufAndHf;
 
-Pair WriteBoth(DType dtype, uint64_t seed = 21) {
-  const std::string dir = testing::MakeTempDir("qwen35_hf");
-  const ModelConfig config = *FindSynthShape(kShape);
-  EXPECT_TRUE(WriteSynthModel(config, dtype, seed, kShape, dir + "/m.gguf").ok());
-  absl::Status s = WriteSynthHfFolder(config, dtype, seed, kShape, "", dir + "/hf");
-  EXPECT_TRUE(s.ok()) << s;
-  absl::StatusOr<ModelWeights> a = LoadModelWeights(dir + "/m.gguf");
-  absl::StatusOr<ModelWeights> b = LoadModelWeights(dir + "/hf");
-  EXPECT_TRUE(a.ok()) << a.status();
-  EXPECT_TRUE(b.ok()) << b.status();
-  return Pair{*std::move(a), *std::move(b), dir + "/hf"};
-}
+Pair WriteBoth(DType dtype, uint64_t seed = 21) { return testing::WriteSynthGgufAndHf(kShape, dtype, seed); }
 
 std::vector<int32_t> Tokens() { return {1, 300, 17, 412, 5, 88, 260, 301, 42, 499, 3, 77, 150, 151, 9, 400}; }
 
