@@ -5,16 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/forward_rope.h"
 #include "engine/hf_json.h"
+#include "engine/hf_qwen35.h"
 
 namespace doomscope::engine {
 namespace {
-
-// Bounds checked before any size arithmetic (as the GGUF and llama2.c readers do).
-constexpr int64_t kMaxDim = 1 << 16;
-constexpr int64_t kMaxHiddenDim = 1 << 20;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxVocab = 1 << 22;
-constexpr int64_t kMaxContext = 1 << 24;
 
 // A config value that changes what the model computes in a way the forward
 // pass does not implement must stop the load: running without it would give
@@ -75,22 +69,11 @@ absl::Status WriteQwen3Config(const ModelConfig& c, nlohmann::ordered_json* json
 // from layer_types or full_attn_idxs, the conv width, and the FFN width after
 // Liquid's auto-adjust (checked against the tensors' shapes by the loader).
 absl::Status ReadLfm2LayerKinds(const HfConfigJson& json, ModelConfig* c) {
+  constexpr HfLayerType kTypes[] = {{"conv", LayerKind::kShortConv}, {"full_attention", LayerKind::kAttention}};
+  bool listed = false;
+  if (absl::Status s = ReadLayerTypes(json, kTypes, c, &listed); !s.ok() || listed) return s;
   c->layer_kinds.assign(c->n_layers, LayerKind::kShortConv);
   std::string_view key;
-  if (const nlohmann::json* types = json.Find({"layer_types"}, &key)) {
-    if (!types->is_array() || static_cast<int>(types->size()) != c->n_layers) {
-      return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
-    }
-    for (int l = 0; l < c->n_layers; ++l) {
-      const nlohmann::json& t = (*types)[l];
-      if (t == "full_attention") {
-        c->layer_kinds[l] = LayerKind::kAttention;
-      } else if (t != "conv") {
-        return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (conv and full_attention are supported)"));
-      }
-    }
-    return absl::OkStatus();
-  }
   const nlohmann::json* idxs = json.Find({"full_attn_idxs"}, &key);
   if (idxs == nullptr) return json.Error("layer_types", "is missing, and so is full_attn_idxs: which layers attend?");
   if (!idxs->is_array()) return json.Error(key, "must be a list of layer indices");
@@ -105,8 +88,8 @@ absl::Status ReadLfm2LayerKinds(const HfConfigJson& json, ModelConfig* c) {
 
 absl::Status ReadLfm2Config(const HfConfigJson& json, ModelConfig* c) {
   absl::Status s;
-  if (!(s = json.Int({"hidden_size", "block_dim"}, 2, kMaxDim, std::nullopt, &c->dim)).ok()) return s;
-  if (!(s = json.Int({"num_hidden_layers"}, 1, kMaxLayers, std::nullopt, &c->n_layers)).ok()) return s;
+  if (!(s = json.Int({"hidden_size", "block_dim"}, 2, kHfMaxDim, std::nullopt, &c->dim)).ok()) return s;
+  if (!(s = json.Int({"num_hidden_layers"}, 1, kHfMaxLayers, std::nullopt, &c->n_layers)).ok()) return s;
   if (!(s = json.Int({"num_attention_heads", "num_heads"}, 1, c->dim, std::nullopt, &c->n_heads)).ok()) return s;
   if (!(s = json.Int({"num_key_value_heads"}, 1, c->n_heads, c->n_heads, &c->n_kv_heads)).ok()) return s;
   if (c->n_heads % c->n_kv_heads != 0 || c->dim % c->n_heads != 0) {
@@ -116,8 +99,8 @@ absl::Status ReadLfm2Config(const HfConfigJson& json, ModelConfig* c) {
   }
   c->head_dim = c->dim / c->n_heads;
   if (c->head_dim % 2 != 0) return json.Error("num_attention_heads", "gives an odd head size; RoPE rotates pairs");
-  if (!(s = json.Int({"vocab_size"}, 1, kMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
-  if (!(s = json.Int({"max_position_embeddings"}, 1, kMaxContext, 128000, &c->max_seq_len)).ok()) return s;
+  if (!(s = json.Int({"vocab_size"}, 1, kHfMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
+  if (!(s = json.Int({"max_position_embeddings"}, 1, kHfMaxContext, 128000, &c->max_seq_len)).ok()) return s;
   if (!(s = json.Float({"norm_eps", "block_norm_eps"}, 1e-12, 1, 1e-5, &c->norm_eps)).ok()) return s;
   if (!(s = json.Float({"rope_theta", "theta", "rope_parameters.rope_theta"}, 1.0 + 1e-6, 1e12, 1000000.0,
                        &c->rope_theta))
@@ -135,10 +118,10 @@ absl::Status ReadLfm2Config(const HfConfigJson& json, ModelConfig* c) {
   int ff = 0, multiple_of = 256;
   bool auto_adjust = false;
   float multiplier = 1.0f;
-  if (!(s = json.Int({"block_ff_dim", "intermediate_size"}, 1, kMaxHiddenDim, std::nullopt, &ff)).ok()) return s;
+  if (!(s = json.Int({"block_ff_dim", "intermediate_size"}, 1, kHfMaxHiddenDim, std::nullopt, &ff)).ok()) return s;
   if (!(s = json.Bool({"block_auto_adjust_ff_dim"}, false, &auto_adjust)).ok()) return s;
   if (auto_adjust) {
-    if (!(s = json.Int({"block_multiple_of"}, 1, kMaxHiddenDim, 256, &multiple_of)).ok()) return s;
+    if (!(s = json.Int({"block_multiple_of"}, 1, kHfMaxHiddenDim, 256, &multiple_of)).ok()) return s;
     if (!(s = json.Float({"block_ffn_dim_multiplier"}, 1e-3, 1e3, 1.0, &multiplier)).ok()) return s;
     ff = static_cast<int>(2 * static_cast<int64_t>(ff) / 3);
     if (json.Find({"block_ffn_dim_multiplier"}) != nullptr) ff = static_cast<int>(multiplier * ff);
@@ -273,6 +256,38 @@ const HfArchitecture kArchitectures[] = {
         .layer_tensors = kLfm2Layer,
         .ignored_layer_tensors = {},
     },
+    // Qwen3.5 dense (hf_qwen35.h): the text-only class, then the Hub's
+    // multimodal one, whose language model sits under model.language_model.
+    {
+        .class_name = "Qwen3_5ForCausalLM",
+        .model_type = "qwen3_5_text",
+        .engine_arch = Architecture::kQwen35,
+        .read_config = ReadQwen35Config,
+        .write_config = WriteQwen35Config,
+        .embedding = "model.embed_tokens.weight",
+        .final_norm = "model.norm.weight",
+        .lm_head = "lm_head.weight",
+        .layer_prefix = "model.layers.",
+        .layer_tensors = Qwen35LayerTensors(),
+        .ignored_layer_tensors = {},
+        .final_norm_values = HfValues::kOnePlus,
+        .skipped_parts = Qwen35SkippedParts(),
+    },
+    {
+        .class_name = "Qwen3_5ForConditionalGeneration",
+        .model_type = "qwen3_5",
+        .engine_arch = Architecture::kQwen35,
+        .read_config = ReadQwen35MultimodalConfig,
+        .write_config = WriteQwen35MultimodalConfig,
+        .embedding = "model.language_model.embed_tokens.weight",
+        .final_norm = "model.language_model.norm.weight",
+        .lm_head = "lm_head.weight",
+        .layer_prefix = "model.language_model.layers.",
+        .layer_tensors = Qwen35LayerTensors(),
+        .ignored_layer_tensors = {},
+        .final_norm_values = HfValues::kOnePlus,
+        .skipped_parts = Qwen35SkippedParts(),
+    },
 };
 
 }  // namespace
@@ -288,6 +303,14 @@ int64_t HfDimSize(HfDim d, const ModelConfig& c) {
     case HfDim::kHeadDim: return c.head_dim;
     case HfDim::kThreeDim: return 3 * static_cast<int64_t>(c.dim);
     case HfDim::kConvWidth: return c.conv_kernel;
+    case HfDim::kQGate: return 2 * static_cast<int64_t>(c.n_heads) * c.head_dim;
+    case HfDim::kConvChannels:
+      return 2 * static_cast<int64_t>(c.delta_net.num_k_heads) * c.delta_net.head_k_dim +
+             static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
+    case HfDim::kValueDim: return static_cast<int64_t>(c.delta_net.num_v_heads) * c.delta_net.head_v_dim;
+    case HfDim::kValueHeads: return c.delta_net.num_v_heads;
+    case HfDim::kValueHeadDim: return c.delta_net.head_v_dim;
+    case HfDim::kDeltaConvWidth: return c.delta_net.conv_kernel;
   }
   return 0;
 }
@@ -297,6 +320,7 @@ bool HfLayerHolds(const HfLayerTensor& t, const ModelConfig& c, int layer) {
     case HfLayers::kAll: return true;
     case HfLayers::kAttention: return c.layer_kind(layer) == LayerKind::kAttention;
     case HfLayers::kShortConv: return c.layer_kind(layer) == LayerKind::kShortConv;
+    case HfLayers::kGatedDelta: return c.layer_kind(layer) == LayerKind::kGatedDelta;
   }
   return false;
 }
@@ -306,39 +330,73 @@ int64_t RotateHalfRowOf(int64_t adjacent_row, int head_dim) {
   return head * head_dim + (r % 2) * (head_dim / 2) + r / 2;
 }
 
-absl::Status ReadLlamaLikeConfig(const HfConfigJson& json, bool tie_default, ModelConfig* c) {
+absl::Status ReadLayerTypes(const HfConfigJson& json, std::span<const HfLayerType> types, ModelConfig* c,
+                            bool* listed) {
+  std::string_view key;
+  const nlohmann::json* list = json.Find({"layer_types"}, &key);
+  *listed = list != nullptr;
+  if (list == nullptr) return absl::OkStatus();
+  if (!list->is_array() || static_cast<int>(list->size()) != c->n_layers) {
+    return json.Error(key, absl::StrCat("must list the kind of each of the ", c->n_layers, " layers"));
+  }
+  c->layer_kinds.clear();
+  for (int l = 0; l < c->n_layers; ++l) {
+    const nlohmann::json& t = (*list)[l];
+    const std::string name = t.is_string() ? t.get<std::string>() : std::string();
+    for (const HfLayerType& type : types) {
+      if (name == type.name) c->layer_kinds.push_back(type.kind);
+    }
+    if (static_cast<int>(c->layer_kinds.size()) != l + 1) {
+      std::string supported;
+      for (const HfLayerType& type : types)
+        absl::StrAppend(&supported, supported.empty() ? "" : " and ", std::string(type.name));
+      return json.Error(key, absl::StrCat("[", l, "] is ", t.dump(), " (", supported, " are supported)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLlamaLikeShape(const HfConfigJson& json, const LlamaLikeDefaults& defaults, ModelConfig* c) {
   absl::Status s;
-  if (!(s = json.Int({"hidden_size"}, 2, kMaxDim, std::nullopt, &c->dim)).ok()) return s;
-  if (!(s = json.Int({"intermediate_size"}, 1, kMaxHiddenDim, std::nullopt, &c->hidden_dim)).ok()) return s;
-  if (!(s = json.Int({"num_hidden_layers"}, 1, kMaxLayers, std::nullopt, &c->n_layers)).ok()) return s;
+  if (!(s = json.Int({"hidden_size"}, 2, kHfMaxDim, std::nullopt, &c->dim)).ok()) return s;
+  if (!(s = json.Int({"intermediate_size"}, 1, kHfMaxHiddenDim, std::nullopt, &c->hidden_dim)).ok()) return s;
+  if (!(s = json.Int({"num_hidden_layers"}, 1, kHfMaxLayers, std::nullopt, &c->n_layers)).ok()) return s;
   if (!(s = json.Int({"num_attention_heads"}, 1, c->dim, std::nullopt, &c->n_heads)).ok()) return s;
   if (!(s = json.Int({"num_key_value_heads"}, 1, c->n_heads, c->n_heads, &c->n_kv_heads)).ok()) return s;
   if (c->n_heads % c->n_kv_heads != 0) {
     return json.Error("num_key_value_heads",
                       absl::StrCat(c->n_kv_heads, " does not divide num_attention_heads ", c->n_heads));
   }
-  const std::optional<int64_t> default_head =
-      c->dim % c->n_heads == 0 ? std::optional<int64_t>(c->dim / c->n_heads) : std::nullopt;
+  std::optional<int64_t> default_head = defaults.head_dim;
+  if (!default_head && c->dim % c->n_heads == 0) default_head = c->dim / c->n_heads;
   if (!default_head && json.Find({"head_dim"}) == nullptr) {
     return json.Error("head_dim", absl::StrCat("is missing and hidden_size ", c->dim,
                                                " is not a multiple of num_attention_heads ", c->n_heads));
   }
-  if (!(s = json.Int({"head_dim"}, 2, kMaxDim, default_head, &c->head_dim)).ok()) return s;
+  if (!(s = json.Int({"head_dim"}, 2, kHfMaxDim, default_head, &c->head_dim)).ok()) return s;
   if (c->head_dim % 2 != 0) return json.Error("head_dim", absl::StrCat(c->head_dim, " is odd; RoPE rotates pairs"));
-  if (!(s = json.Int({"vocab_size"}, 1, kMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
-  if (!(s = json.Int({"max_position_embeddings"}, 1, kMaxContext, 2048, &c->max_seq_len)).ok()) return s;
+  if (!(s = json.Int({"vocab_size"}, 1, kHfMaxVocab, std::nullopt, &c->vocab_size)).ok()) return s;
+  if (!(s = json.Int({"max_position_embeddings"}, 1, kHfMaxContext, defaults.max_position_embeddings, &c->max_seq_len))
+           .ok()) {
+    return s;
+  }
   if (!(s = json.Float({"rms_norm_eps"}, 1e-12, 1, 1e-6, &c->norm_eps)).ok()) return s;
   if (!(s = json.Float({"rope_theta", "rope_parameters.rope_theta"}, 1.0 + 1e-6, 1e12, 10000.0, &c->rope_theta)).ok()) {
     return s;
   }
-  if (!(s = json.Bool({"tie_word_embeddings"}, tie_default, &c->tied_embeddings)).ok()) return s;
+  if (!(s = json.Bool({"tie_word_embeddings"}, defaults.tie_word_embeddings, &c->tied_embeddings)).ok()) return s;
   std::string act;
   if (!(s = json.String({"hidden_act", "hidden_activation"}, "silu", &act)).ok()) return s;
   if (act != "silu") {
     return json.Error("hidden_act", absl::StrCat("\"", act, "\" is not supported (the engine's FFN is SwiGLU: silu)"));
   }
   if (!(s = RequireFalse(json, "attention_bias", "the engine's attention has no biases")).ok()) return s;
-  if (!(s = RequireFalse(json, "mlp_bias", "the engine's FFN has no biases")).ok()) return s;
+  return RequireFalse(json, "mlp_bias", "the engine's FFN has no biases");
+}
+
+absl::Status ReadLlamaLikeConfig(const HfConfigJson& json, bool tie_default, ModelConfig* c) {
+  absl::Status s;
+  if (!(s = ReadLlamaLikeShape(json, LlamaLikeDefaults{.tie_word_embeddings = tie_default}, c)).ok()) return s;
   float partial = 1.0f;
   if (!(s = json.Float({"partial_rotary_factor"}, 0, 1, 1.0, &partial)).ok()) return s;
   if (partial != 1.0f) {
@@ -367,7 +425,7 @@ absl::Status ReadRopeScaling(const HfConfigJson& json, ModelConfig* c) {
   if (!(s = params.Float({"factor"}, 1, 1e6, std::nullopt, &factor)).ok()) return s;
   if (!(s = params.Float({"low_freq_factor"}, 1e-6, 1e6, std::nullopt, &low)).ok()) return s;
   if (!(s = params.Float({"high_freq_factor"}, 1e-6, 1e6, std::nullopt, &high)).ok()) return s;
-  if (!(s = params.Int({"original_max_position_embeddings"}, 1, kMaxContext, std::nullopt, &original)).ok()) return s;
+  if (!(s = params.Int({"original_max_position_embeddings"}, 1, kHfMaxContext, std::nullopt, &original)).ok()) return s;
   if (high <= low) {
     return params.Error("high_freq_factor", absl::StrCat(high, " must be greater than low_freq_factor ", low));
   }

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/hf_json.h"
+#include "engine/hf_tensor_layout.h"
+#include "engine/quantize.h"
 #include "engine/weight_check.h"
 #include "engine/weight_storage.h"
 
@@ -31,8 +33,20 @@ const char* DimName(HfDim d) {
     case HfDim::kHeadDim: return "head_dim";
     case HfDim::kThreeDim: return "3 x hidden_size";
     case HfDim::kConvWidth: return "conv_L_cache";
+    case HfDim::kQGate: return "2 x num_attention_heads x head_dim";
+    case HfDim::kConvChannels:
+      return "2 x linear_num_key_heads x linear_key_head_dim + linear_num_value_heads x linear_value_head_dim";
+    case HfDim::kValueDim: return "linear_num_value_heads x linear_value_head_dim";
+    case HfDim::kValueHeads: return "linear_num_value_heads";
+    case HfDim::kValueHeadDim: return "linear_value_head_dim";
+    case HfDim::kDeltaConvWidth: return "linear_conv_kernel_dim";
   }
   return "?";
+}
+
+// A tensor outside the layers (embedding, final norm, lm_head), described as a table row.
+HfLayerTensor TopLevel(std::string_view name, HfDim rows, HfDim cols, HfValues values = HfValues::kAsStored) {
+  return HfLayerTensor{.field = nullptr, .name = name, .rows = rows, .cols = cols, .values = values};
 }
 
 // Builds ModelWeights from the checkpoint's tensors, one table entry at a time.
@@ -44,10 +58,13 @@ class WeightsBuilder {
   absl::StatusOr<HfModel> Build();
 
  private:
-  absl::Status Take(const std::string& name, HfDim rows, HfDim cols, HfHeadRows head_rows, TensorView* out,
-                    bool unit_middle_dim = false);
-  // A tensor the checkpoint has that nothing took, unless the table allows it.
-  absl::Status CheckNothingLeft(const std::string& lm_head_if_ignored) const;
+  // Maps tensor `name` as `spec` describes it (spec.name is ignored).
+  absl::Status Take(const std::string& name, const HfLayerTensor& spec, TensorView* out);
+  // `t`'s values in the engine's layout (hf_tensor_layout.h), copied to the heap.
+  TensorView Rewrite(const SafetensorsTensor& t, DType dtype, int64_t rows, int64_t cols, const HfTensorLayout& layout);
+  // A tensor the checkpoint has that nothing took is an error, unless the
+  // table allows it or it belongs to a skipped part (counted in *skipped).
+  absl::Status CheckNothingLeft(const std::string& lm_head_if_ignored, std::vector<std::string>* skipped) const;
 
   const HfArchitecture& arch_;
   const ModelConfig& config_;
@@ -56,8 +73,41 @@ class WeightsBuilder {
   absl::flat_hash_set<std::string> used_;
 };
 
-absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim cols_dim, HfHeadRows head_rows,
-                                  TensorView* out, bool unit_middle_dim) {
+TensorView WeightsBuilder::Rewrite(const SafetensorsTensor& t, DType dtype, int64_t rows, int64_t cols,
+                                   const HfTensorLayout& layout) {
+  const std::byte* in = t.data.data();
+  if (layout.values != HfValues::kAsStored) {
+    // Transformed values are float32 (transformers computes them so).
+    std::vector<float> stored(static_cast<size_t>(rows * cols));
+    DecodeFloats(dtype, t.data, stored);
+    std::span<std::byte> copy = storage_->Allocate(stored.size() * sizeof(float));
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t from_row = layout.rows.StoredIndexOf(r);
+      for (int64_t c = 0; c < cols; ++c) {
+        const float v = HfEngineValue(layout.values, stored[from_row * cols + layout.cols.StoredIndexOf(c)]);
+        std::memcpy(copy.data() + (r * cols + c) * sizeof(float), &v, sizeof(float));
+      }
+    }
+    return TensorView{DType::kF32, rows, cols, copy.data()};
+  }
+  // Rows (or single elements) moved, or data not aligned to its element size.
+  const size_t element = DTypeBytes(dtype, 1), row_bytes = DTypeBytes(dtype, static_cast<size_t>(cols));
+  std::span<std::byte> copy = storage_->Allocate(t.data.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::byte* from = in + layout.rows.StoredIndexOf(r) * row_bytes;
+    std::byte* to = copy.data() + r * row_bytes;
+    if (layout.cols.identity()) {
+      std::memcpy(to, from, row_bytes);
+      continue;
+    }
+    for (int64_t c = 0; c < cols; ++c) {
+      std::memcpy(to + c * element, from + layout.cols.StoredIndexOf(c) * element, element);
+    }
+  }
+  return TensorView{dtype, rows, cols, copy.data()};
+}
+
+absl::Status WeightsBuilder::Take(const std::string& name, const HfLayerTensor& spec, TensorView* out) {
   const SafetensorsTensor* t = checkpoint_.Find(name);
   if (t == nullptr) {
     return absl::NotFoundError(absl::StrCat(checkpoint_.source(), ": tensor '", name, "' is missing (",
@@ -71,37 +121,33 @@ absl::Status WeightsBuilder::Take(const std::string& name, HfDim rows_dim, HfDim
                                                    "; the engine reads F32, F16 and BF16 (quantized checkpoints: "
                                                    "use the unquantized one with --dtype q8_0)"));
   }
-  const int64_t rows = HfDimSize(rows_dim, config_), cols = HfDimSize(cols_dim, config_);
+  const int64_t rows = HfDimSize(spec.rows, config_), cols = HfDimSize(spec.cols, config_);
   std::vector<uint64_t> want = {static_cast<uint64_t>(rows), static_cast<uint64_t>(cols)};
-  if (rows_dim == HfDim::kOne) want = {static_cast<uint64_t>(cols)};
-  if (unit_middle_dim) want.insert(want.begin() + 1, 1);
+  if (spec.rows == HfDim::kOne) want = {static_cast<uint64_t>(cols)};
+  if (spec.unit_middle_dim) want.insert(want.begin() + 1, 1);
   if (t->shape != want) {
     return absl::InvalidArgumentError(
         absl::StrCat(file, ": tensor '", name, "' has shape [", absl::StrJoin(t->shape, ", "),
                      "] but config.json implies [", absl::StrJoin(want, ", "), "] (",
-                     rows_dim == HfDim::kOne ? "" : absl::StrCat(DimName(rows_dim), ", "), DimName(cols_dim), ")"));
+                     spec.rows == HfDim::kOne ? "" : absl::StrCat(DimName(spec.rows), ", "), DimName(spec.cols), ")"));
   }
-  const size_t element = DTypeBytes(*dtype, 1);
-  const size_t row_bytes = DTypeBytes(*dtype, static_cast<size_t>(cols));
-  const bool permute = arch_.qk_rows_from_rotate_half && head_rows != HfHeadRows::kNone;
-  const bool aligned = reinterpret_cast<uintptr_t>(t->data.data()) % element == 0;
-  const std::byte* data = t->data.data();
-  if (permute || !aligned) {
-    std::span<std::byte> copy = storage_->Allocate(t->data.size());
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t source = permute ? RotateHalfRowOf(r, config_.head_dim) : r;
-      std::memcpy(copy.data() + r * row_bytes, t->data.data() + source * row_bytes, row_bytes);
-    }
-    data = copy.data();
+  const HfTensorLayout layout = HfLayoutOf(arch_, spec, config_);
+  const bool aligned = reinterpret_cast<uintptr_t>(t->data.data()) % DTypeBytes(*dtype, 1) == 0;
+  if (layout.values != HfValues::kAsStored || !layout.rows.identity() || !layout.cols.identity() || !aligned) {
+    *out = Rewrite(*t, *dtype, rows, cols, layout);
+  } else {
+    *out = TensorView{*dtype, rows, cols, t->data.data()};
   }
-  *out = TensorView{*dtype, rows, cols, data};
+  // After the rewrite: an A_log whose exp overflows is as unusable as a NaN.
   if (absl::Status s = CheckTensorFinite(*out, name); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": ", s.message()));
   }
   return absl::OkStatus();
 }
 
-absl::Status WeightsBuilder::CheckNothingLeft(const std::string& lm_head_if_ignored) const {
+absl::Status WeightsBuilder::CheckNothingLeft(const std::string& lm_head_if_ignored,
+                                              std::vector<std::string>* skipped) const {
+  std::vector<int> skipped_count(arch_.skipped_parts.size(), 0);
   for (const SafetensorsTensor* t : checkpoint_.Tensors()) {
     if (used_.contains(t->name) || t->name == lm_head_if_ignored) continue;
     bool ignored = false;
@@ -112,12 +158,24 @@ absl::Status WeightsBuilder::CheckNothingLeft(const std::string& lm_head_if_igno
         ignored |= dot != std::string_view::npos && rest.substr(dot + 1) == suffix;
       }
     }
+    for (size_t p = 0; p < arch_.skipped_parts.size() && !ignored; ++p) {
+      if (t->name.starts_with(arch_.skipped_parts[p].prefix)) {
+        ++skipped_count[p];
+        ignored = true;
+      }
+    }
     if (!ignored) {
       return absl::InvalidArgumentError(absl::StrCat(
           checkpoint_.PathOf(*t), ": tensor '", t->name, "' is not part of ", std::string(arch_.class_name),
           " as the engine runs it; running without it would give wrong outputs (a bias, an adapter, or a "
           "config.json that does not match the weights?)"));
     }
+  }
+  for (size_t p = 0; p < arch_.skipped_parts.size(); ++p) {
+    if (skipped_count[p] == 0) continue;
+    const HfSkippedPart& part = arch_.skipped_parts[p];
+    skipped->push_back(absl::StrCat(std::string(part.what), " (", std::string(part.prefix), "*, ", skipped_count[p],
+                                    " tensors): not run"));
   }
   return absl::OkStatus();
 }
@@ -130,11 +188,14 @@ absl::StatusOr<HfModel> WeightsBuilder::Build() {
   w.source_path = checkpoint_.source();
   absl::Status s;
   const std::string embedding(arch_.embedding), final_norm(arch_.final_norm), lm_head(arch_.lm_head);
-  if (!(s = Take(embedding, HfDim::kVocab, HfDim::kDim, HfHeadRows::kNone, &w.token_embedding)).ok()) return s;
-  if (!(s = Take(final_norm, HfDim::kOne, HfDim::kDim, HfHeadRows::kNone, &w.final_norm)).ok()) return s;
+  if (!(s = Take(embedding, TopLevel(embedding, HfDim::kVocab, HfDim::kDim), &w.token_embedding)).ok()) return s;
+  if (!(s = Take(final_norm, TopLevel(final_norm, HfDim::kOne, HfDim::kDim, arch_.final_norm_values), &w.final_norm))
+           .ok()) {
+    return s;
+  }
   if (config_.tied_embeddings) {
     w.classifier = w.token_embedding;
-  } else if (!(s = Take(lm_head, HfDim::kVocab, HfDim::kDim, HfHeadRows::kNone, &w.classifier)).ok()) {
+  } else if (!(s = Take(lm_head, TopLevel(lm_head, HfDim::kVocab, HfDim::kDim), &w.classifier)).ok()) {
     return absl::Status(s.code(), absl::StrCat(s.message(), "; config.json says tie_word_embeddings is false"));
   }
   w.layers.resize(config_.n_layers);
@@ -143,14 +204,10 @@ absl::StatusOr<HfModel> WeightsBuilder::Build() {
     w.layers[i].kind = config_.layer_kind(i);
     for (const HfLayerTensor& t : arch_.layer_tensors) {
       if (!HfLayerHolds(t, config_, i)) continue;
-      if (!(s = Take(prefix + std::string(t.name), t.rows, t.cols, t.head_rows, &(w.layers[i].*t.field),
-                     t.unit_middle_dim))
-               .ok()) {
-        return s;
-      }
+      if (!(s = Take(prefix + std::string(t.name), t, &(w.layers[i].*t.field))).ok()) return s;
     }
   }
-  if (!(s = CheckNothingLeft(config_.tied_embeddings ? lm_head : std::string())).ok()) return s;
+  if (!(s = CheckNothingLeft(config_.tied_embeddings ? lm_head : std::string(), &w.skipped)).ok()) return s;
   for (const SafetensorsFile& f : checkpoint_.files()) storage_->Keep(f.file());
   m.copied_bytes = storage_->allocated_bytes();
   w.storage = std::move(storage_);

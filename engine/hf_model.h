@@ -5,11 +5,14 @@
 //
 // Tensors are views into the mapped files wherever the stored bytes are what
 // the kernels read: F32, F16 and BF16, any mix. A tensor is copied only when
-// it must change: Q/K rows of an architecture stored for rotate-half RoPE
-// (hf_architectures.h) and data not aligned to its element size. With tied
-// embeddings a stored lm_head.weight is ignored; a tensor the architecture
-// does not use is an error (it would mean a feature the engine would silently
-// skip, e.g. biases), except the few the table lists as harmless.
+// it must change (hf_tensor_layout.h): Q/K rows of an architecture stored for
+// rotate-half RoPE, Qwen3.5's value heads (when there are more than key
+// heads), norm weights and A_log (into float32 gains and decay rates), and
+// data not aligned to its element size. With tied embeddings a stored
+// lm_head.weight is ignored; a tensor the architecture does not use is an
+// error (it would mean a feature the engine would silently skip, e.g.
+// biases), except the few the table lists as harmless and the parts it skips
+// (a vision tower, multi-token prediction), which ModelWeights::skipped lists.
 #ifndef DOOMSCOPE_ENGINE_HF_MODEL_H_
 #define DOOMSCOPE_ENGINE_HF_MODEL_H_
 

@@ -2,8 +2,10 @@
 // Hugging Face folder. The weights are exactly the GGUF's of the same shape,
 // dtype and seed (the GGUF is written to a temporary file, loaded, and its
 // tensors written through the architecture's HF table), so generation from
-// either is token-identical. The tokenizer is tokenizer.json written from the
-// synthetic vocabulary, or a copy of a given tokenizer.json.
+// either is token-identical. Qwen3.5 aside: its folder normalizes q and k
+// as transformers does, not with llama.cpp's clamp (docs/qwen35.md F7),
+// which moves qwen35-tiny's logits by up to 1e-4 (its q and k are short). The tokenizer is tokenizer.json
+// written from the synthetic vocabulary, or a copy of a given tokenizer.json.
 #ifndef DOOMSCOPE_ENGINE_HF_SYNTH_H_
 #define DOOMSCOPE_ENGINE_HF_SYNTH_H_
 

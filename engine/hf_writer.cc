@@ -2,14 +2,17 @@
 
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "engine/atomic_file.h"
 #include "engine/hf_architectures.h"
 #include "engine/hf_json.h"
 #include "engine/hf_model.h"
+#include "engine/hf_tensor_layout.h"
 #include "engine/hf_tokenizer_writer.h"
 #include "engine/mapped_file.h"
+#include "engine/quantize.h"
 #include "engine/safetensors_checkpoint.h"
 #include "engine/safetensors_reader.h"
 #include "engine/safetensors_writer.h"
@@ -33,10 +36,12 @@ const char* TorchDTypeName(DType t) {
   return "?";
 }
 
-// Adds `view` as tensor `name`, rows reordered for rotate-half RoPE when
-// `head_dim` > 0, stored [rows][1][cols] with `unit_middle_dim` (a Conv1d kernel).
+// Adds `view` as tensor `name` in its stored layout (hf_tensor_layout.h),
+// 1-D with `one_dimensional`, [rows][1][cols] with `unit_middle_dim` (a
+// Conv1d kernel). Transformed values are stored as float32, each checked to
+// load back as the same bits.
 absl::Status AddView(SafetensorsWriter& w, const std::string& name, const TensorView& view, bool one_dimensional,
-                     int head_dim, bool unit_middle_dim = false) {
+                     bool unit_middle_dim, const HfTensorLayout& layout) {
   const std::optional<std::string_view> dtype = SafetensorsNameOf(view.dtype);
   if (!dtype) {
     return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "' is ", DTypeName(view.dtype),
@@ -45,29 +50,54 @@ absl::Status AddView(SafetensorsWriter& w, const std::string& name, const Tensor
   std::vector<uint64_t> shape = {static_cast<uint64_t>(view.rows), static_cast<uint64_t>(view.cols)};
   if (one_dimensional) shape = {static_cast<uint64_t>(view.rows * view.cols)};
   if (unit_middle_dim) shape.insert(shape.begin() + 1, 1);
-  return w.AddTensor(name, std::string(*dtype), std::move(shape), [view, head_dim](std::span<std::byte> out) {
-    const size_t row_bytes = DTypeBytes(view.dtype, static_cast<size_t>(view.cols));
+  if (layout.values != HfValues::kAsStored) {
+    std::vector<float> engine(static_cast<size_t>(view.rows * view.cols));
+    DecodeFloats(view.dtype, std::span<const std::byte>(view.data, view.bytes()), engine);
+    auto stored = std::make_shared<std::vector<float>>(engine.size());
     for (int64_t r = 0; r < view.rows; ++r) {
-      const int64_t to = head_dim > 0 ? RotateHalfRowOf(r, head_dim) : r;
-      std::memcpy(out.data() + to * row_bytes, view.data + r * row_bytes, row_bytes);
+      for (int64_t c = 0; c < view.cols; ++c) {
+        absl::StatusOr<float> v = HfStoredValue(layout.values, engine[r * view.cols + c]);
+        if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("tensor '", name, "': ", v.status().message()));
+        (*stored)[layout.rows.StoredIndexOf(r) * view.cols + layout.cols.StoredIndexOf(c)] = *v;
+      }
+    }
+    return w.AddTensor(name, "F32", std::move(shape),
+                       [stored](std::span<std::byte> out) { std::memcpy(out.data(), stored->data(), out.size()); });
+  }
+  return w.AddTensor(name, std::string(*dtype), std::move(shape), [view, layout](std::span<std::byte> out) {
+    const size_t element = DTypeBytes(view.dtype, 1),
+                 row_bytes = DTypeBytes(view.dtype, static_cast<size_t>(view.cols));
+    for (int64_t r = 0; r < view.rows; ++r) {
+      const std::byte* from = view.data + r * row_bytes;
+      std::byte* to = out.data() + layout.rows.StoredIndexOf(r) * row_bytes;
+      if (layout.cols.identity()) {
+        std::memcpy(to, from, row_bytes);
+        continue;
+      }
+      for (int64_t c = 0; c < view.cols; ++c) {
+        std::memcpy(to + layout.cols.StoredIndexOf(c) * element, from + c * element, element);
+      }
     }
   });
 }
 
 absl::Status AddWeights(const HfArchitecture& arch, const ModelWeights& w, SafetensorsWriter& out) {
   absl::Status s;
-  if (!(s = AddView(out, std::string(arch.embedding), w.token_embedding, false, 0)).ok()) return s;
-  if (!(s = AddView(out, std::string(arch.final_norm), w.final_norm, true, 0)).ok()) return s;
-  if (!w.config.tied_embeddings && !(s = AddView(out, std::string(arch.lm_head), w.classifier, false, 0)).ok()) {
+  const HfTensorLayout plain;
+  HfTensorLayout final_norm;
+  final_norm.values = arch.final_norm_values;
+  if (!(s = AddView(out, std::string(arch.embedding), w.token_embedding, false, false, plain)).ok()) return s;
+  if (!(s = AddView(out, std::string(arch.final_norm), w.final_norm, true, false, final_norm)).ok()) return s;
+  if (!w.config.tied_embeddings &&
+      !(s = AddView(out, std::string(arch.lm_head), w.classifier, false, false, plain)).ok()) {
     return s;
   }
   for (size_t i = 0; i < w.layers.size(); ++i) {
     for (const HfLayerTensor& t : arch.layer_tensors) {
       if (!HfLayerHolds(t, w.config, static_cast<int>(i))) continue;
-      const bool permute = arch.qk_rows_from_rotate_half && t.head_rows != HfHeadRows::kNone;
       const std::string name = absl::StrCat(std::string(arch.layer_prefix), i, ".", std::string(t.name));
-      if (!(s = AddView(out, name, w.layers[i].*t.field, t.rows == HfDim::kOne, permute ? w.config.head_dim : 0,
-                        t.unit_middle_dim))
+      if (!(s = AddView(out, name, w.layers[i].*t.field, t.rows == HfDim::kOne, t.unit_middle_dim,
+                        HfLayoutOf(arch, t, w.config)))
                .ok()) {
         return s;
       }

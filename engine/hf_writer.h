@@ -1,7 +1,10 @@
 // Writes a model as a Hugging Face folder, the way a trainer saves one:
 // config.json and the tensor names from the architecture's table entry
-// (hf_architectures.h, Q/K rows put back in rotate-half order where the
-// entry says so), model.safetensors, generation_config.json, and a
+// (hf_architectures.h, each tensor put back in its stored layout,
+// hf_tensor_layout.h: Q/K rows in rotate-half order, Qwen3.5's value heads
+// grouped, its norm weights as w and its decay rates as A_log; a value with
+// no exact stored form is refused), model.safetensors,
+// generation_config.json, and a
 // tokenizer: tokenizer.json + tokenizer_config.json written from a
 // SentencePiece-style vocabulary (BPE with byte fallback, merges extracted
 // from the pieces and their scores as transformers' converter does), or

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/engine/hf_test_folder.h"
 #include "tests/engine/model_compare.h"
 #include "tests/test_support.h"
 
@@ -24,23 +25,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Pair {
-  ModelWeights gguf, hf;
-  std::string hf_dir;
-};
+using Pair = testing::SynthGgufAndHf;
 
-Pair WriteBoth(const std::string& shape, DType dtype) {
-  const std::string dir = testing::MakeTempDir("gguf_hf");
-  const ModelConfig config = *FindSynthShape(shape);
-  EXPECT_TRUE(WriteSynthModel(config, dtype, 21, shape, dir + "/m.gguf").ok());
-  absl::Status s = WriteSynthHfFolder(config, dtype, 21, shape, "", dir + "/hf");
-  EXPECT_TRUE(s.ok()) << s;
-  absl::StatusOr<ModelWeights> a = LoadModelWeights(dir + "/m.gguf");
-  absl::StatusOr<ModelWeights> b = LoadModelWeights(dir + "/hf");
-  EXPECT_TRUE(a.ok()) << a.status();
-  EXPECT_TRUE(b.ok()) << b.status();
-  return Pair{*std::move(a), *std::move(b), dir + "/hf"};
-}
+Pair WriteBoth(const std::string& shape, DType dtype) { return testing::WriteSynthGgufAndHf(shape, dtype, 21); }
 
 std::vector<float> Logits(const ModelWeights& w, const std::vector<int32_t>& tokens) {
   return testing::PositionLogits(w, tokens, 2);

@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/hf_synth.h"
+#include "engine/model_loader.h"
 #include "engine/quantize.h"
 #include "engine/safetensors_reader.h"
+#include "engine/synth_model.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/test_support.h"
@@ -34,6 +37,7 @@ struct TestTensor {
 // ConvertF32: the F32 tensors as BF16 or F16 (others unchanged).
 // CopyHfFolder: a fresh, writable copy of ../shared/models/hf/<name>.
 // EditConfig: edits DIR/config.json in place.
+// WriteSynthGgufAndHf: synth-model's two files of one seed, loaded.
 
 inline std::vector<TestTensor> ReadTensors(const std::string& path) {
   absl::StatusOr<engine::SafetensorsFile> f = engine::SafetensorsFile::Open(path);
@@ -93,6 +97,25 @@ inline std::string CopyHfFolder(const std::string& name = "stories260K") {
     std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   }
   return dir;
+}
+
+// synth-model's GGUF and HF folder of `shape` from one seed, each loaded.
+struct SynthGgufAndHf {
+  engine::ModelWeights gguf, hf;
+  std::string hf_dir;
+};
+inline SynthGgufAndHf WriteSynthGgufAndHf(const std::string& shape, engine::DType dtype, uint64_t seed) {
+  const std::string dir = MakeTempDir("gguf_hf");
+  const engine::ModelConfig config = *engine::FindSynthShape(shape);
+  EXPECT_TRUE(engine::WriteSynthModel(config, dtype, seed, shape, dir + "/m.gguf").ok());
+  absl::Status s = engine::WriteSynthHfFolder(config, dtype, seed, shape, "", dir + "/hf");
+  EXPECT_TRUE(s.ok()) << s;
+  absl::StatusOr<engine::ModelWeights> a = engine::LoadModelWeights(dir + "/m.gguf");
+  absl::StatusOr<engine::ModelWeights> b = engine::LoadModelWeights(dir + "/hf");
+  EXPECT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(b.ok()) << b.status();
+  if (!a.ok() || !b.ok()) return {};
+  return SynthGgufAndHf{*std::move(a), *std::move(b), dir + "/hf"};
 }
 
 inline nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
