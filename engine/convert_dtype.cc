@@ -48,7 +48,13 @@ void ConvertMatrices(DType target, ModelWeights* w) {
   convert(&w->token_embedding);
   convert(&w->classifier);
   for (LayerWeights& l : w->layers) {
-    for (TensorView* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) convert(t);
+    // Every matrix a layer multiplies by, whatever its kind (attention, LFM2's
+    // short conv, Qwen3.5's Gated DeltaNet), as synth-model and llama.cpp's
+    // converter store them; norms, conv taps and per-head scalars stay F32.
+    for (TensorView* t : {&l.wq, &l.wk, &l.wv, &l.wo, &l.conv_in, &l.conv_out, &l.ssm_qkv, &l.ssm_gate, &l.ssm_alpha,
+                          &l.ssm_beta, &l.ssm_out, &l.w_gate, &l.w_up, &l.w_down}) {
+      convert(t);
+    }
   }
   w->storage = std::move(storage);
 }

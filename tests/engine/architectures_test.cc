@@ -15,11 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/convert_dtype.h"
 #include "engine/forward.h"
 #include "engine/generator.h"
 #include "engine/model_loader.h"
 #include "engine/synth_model.h"
 #include "gtest/gtest.h"
+#include "tests/engine/model_compare.h"
 #include "tests/test_support.h"
 
 namespace doomscope::engine {
@@ -305,6 +307,20 @@ TEST(ArchitecturesTest, EveryWeightTypeMatchesTheScalarReference) {
         const double tolerance = dtype == DType::kQ8_0 ? 2e-2 : dtype == DType::kBF16 ? 2e-3 : 1e-4;
         EXPECT_LT(max_diff, tolerance * std::max(1.0, max_abs)) << IsaName(isa) << " max |logit| " << max_abs;
       }
+    }
+  }
+}
+
+// --dtype on load converts every matrix of every layer kind (attention,
+// short conv, Gated DeltaNet) as synth-model stores them in that type: the
+// converted F32 file equals the file written in the type, byte for byte.
+TEST(ArchitecturesTest, DTypeOnLoadConvertsEveryLayerKindsMatrices) {
+  for (const char* shape : kShapes) {
+    for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0}) {
+      SCOPED_TRACE(std::string(shape) + " " + DTypeName(dtype));
+      ModelWeights converted = Model(shape).weights;
+      ConvertMatrices(dtype, &converted);
+      testing::ExpectSameWeights(converted, Model(shape, dtype).weights);
     }
   }
 }
