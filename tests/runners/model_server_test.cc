@@ -198,7 +198,8 @@ TEST_F(ModelServerTest, AShortRequestSentDuringALongOneIsAnsweredWhileTheLongOne
   ASSERT_TRUE(gate_->WaitHeld(6));
   auto short_answer = answer(short_prompt, 8);
   for (int i = 0; i < 6000; ++i) {
-    const json::Value* waiting = Health().Find("sequences_waiting");
+    const json::Value now = Health();  // held: Find points into it
+    const json::Value* waiting = now.Find("sequences_waiting");
     if (waiting != nullptr && waiting->as_int() == 1) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
