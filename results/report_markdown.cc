@@ -72,12 +72,17 @@ int64_t TotalErrored(std::span<const ErrorCell> cells) {
   return n;
 }
 
+// Of the samples with a think segment, the share that never closed it.
+double UnclosedThinkShare(const StageRow& r) {
+  return static_cast<double>(r.think_unclosed) / static_cast<double>(r.think_opened);
+}
+
 // Reasoning segments of one row, as a sentence ("" when no output had one).
 std::string ThinkLine(const StageRow& r) {
   if (r.think_opened == 0) return "";
   return absl::StrFormat("reasoning: %d of %d in a think segment, %d never closed it (%s), %d of %d doom loops "
                          "inside it, %.1f think tokens on average",
-                         r.think_opened, r.n, r.think_unclosed, Percent(static_cast<double>(r.think_unclosed) / static_cast<double>(r.think_opened)),
+                         r.think_opened, r.n, r.think_unclosed, Percent(UnclosedThinkShare(r)),
                          r.think_doom_loops, r.doom_loops, r.mean_think_tokens);
 }
 
@@ -92,7 +97,7 @@ std::string ThinkMarkdown(const StageReport& report, size_t begin, size_t end) {
             "it | mean think tokens |\n|---|---:|---:|---:|---:|\n";
     }
     absl::StrAppend(&out, "| ", EscapeCell(r.key.checkpoint), " | ", r.think_opened, " of ", r.n, " | ",
-                    r.think_unclosed, " (", Percent(static_cast<double>(r.think_unclosed) / static_cast<double>(r.think_opened)), ") | ",
+                    r.think_unclosed, " (", Percent(UnclosedThinkShare(r)), ") | ",
                     r.think_doom_loops, " of ", r.doom_loops, " | ", absl::StrFormat("%.1f", r.mean_think_tokens),
                     " |\n");
   }
